@@ -1,0 +1,36 @@
+# Build defaults shared by every target of the tree.
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()
+
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+# One set of flags for every target, so one precompiled LibTorch header serves all.
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+set(CMAKE_CXX_VISIBILITY_PRESET hidden)
+set(CMAKE_VISIBILITY_INLINES_HIDDEN ON)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+
+find_program(WIZARD_CCACHE ccache)
+if(WIZARD_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  # pch_defines/time_macros: let ccache cache translation units that use the PCH.
+  set(CMAKE_CXX_COMPILER_LAUNCHER
+      ${CMAKE_COMMAND} -E env CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+      ${WIZARD_CCACHE})
+  message(STATUS "wizard: using ccache (${WIZARD_CCACHE})")
+endif()
+
+add_compile_options(-Wall -Wextra)
+
+include(GNUInstallDirs)
+set(WIZARD_PLUGIN_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/wizard/plugins")
+# Where built plugins land in the build tree: next to the binary, as in an install.
+set(WIZARD_BUILD_PLUGIN_DIR "${CMAKE_BINARY_DIR}/lib/wizard/plugins")
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
+set(CMAKE_LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib")
+
+# Binaries find libwizard_sdk and each other relative to themselves, built or installed.
+set(CMAKE_BUILD_RPATH_USE_ORIGIN ON)
+set(CMAKE_INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR};$ORIGIN/../..;$ORIGIN")

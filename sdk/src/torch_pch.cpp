@@ -1,0 +1,1 @@
+// Compiles the precompiled LibTorch header (see torch_pch.hpp) once for all targets.

@@ -1,0 +1,41 @@
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+namespace wizard::test {
+
+namespace fs = std::filesystem;
+
+static std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? std::string(value) : fallback;
+}
+
+fs::path refs_dir() {
+  return fs::path(env_or("WIZARD_REFS", env_or("WIZARD_DEFAULT_REFS", "../shared/refs/public")));
+}
+
+fs::path refs_path(const std::string& relative) { return refs_dir().parent_path() / relative; }
+
+fs::path source_dir() { return fs::path(env_or("WIZARD_SOURCE_DIR", ".")); }
+
+fs::path temp_dir(const std::string& name) {
+  std::random_device device;
+  const fs::path dir = fs::temp_directory_path() /
+                       ("wizard-test-" + name + "-" + std::to_string(device() % 1000000000));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open fixture " + path.string());
+  return nlohmann::json::parse(in);
+}
+
+}  // namespace wizard::test

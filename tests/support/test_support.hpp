@@ -1,0 +1,26 @@
+// Helpers shared by the test suites: where the golden fixtures and the source
+// tree are, and reading JSON fixtures.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace wizard::test {
+
+// The golden set folder: $WIZARD_REFS, else ../shared/refs/public beside the checkout.
+std::filesystem::path refs_dir();
+
+// Paths inside case files are relative to the parent of the set folder.
+std::filesystem::path refs_path(const std::string& relative);
+
+// The wizard source tree (for example configs and test data).
+std::filesystem::path source_dir();
+
+// A fresh, empty temporary folder for one test, removed by the OS eventually.
+std::filesystem::path temp_dir(const std::string& name);
+
+nlohmann::json read_json(const std::filesystem::path& path);
+
+}  // namespace wizard::test

@@ -27,10 +27,11 @@ add_compile_options(-Wall -Wextra)
 include(GNUInstallDirs)
 set(WIZARD_PLUGIN_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/wizard/plugins")
 # Where built plugins land in the build tree: next to the binary, as in an install.
-set(WIZARD_BUILD_PLUGIN_DIR "${CMAKE_BINARY_DIR}/lib/wizard/plugins")
-set(CMAKE_RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
-set(CMAKE_LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/lib")
+set(WIZARD_BUILD_PLUGIN_DIR "${CMAKE_BINARY_DIR}/${WIZARD_PLUGIN_INSTALL_DIR}")
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/${CMAKE_INSTALL_BINDIR}")
+set(CMAKE_LIBRARY_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/${CMAKE_INSTALL_LIBDIR}")
 
 # Binaries find libwizard_sdk and each other relative to themselves, built or installed.
 set(CMAKE_BUILD_RPATH_USE_ORIGIN ON)
-set(CMAKE_INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR};$ORIGIN/../..;$ORIGIN")
+# bin/ -> lib/, lib/wizard/plugins/ -> lib/.
+set(CMAKE_INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR};$ORIGIN/../..")

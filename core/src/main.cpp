@@ -1,8 +1,5 @@
-#include <iostream>
+#include "cli.hpp"
 
-#include "wizard/version.hpp"
-
-int main() {
-  std::cout << "wizard " << WIZARD_VERSION_STRING << "\n";
-  return 0;
+int main(int argc, char** argv) {
+  return wizard::core::run_cli(argc, argv);
 }

@@ -1,0 +1,87 @@
+// YAML through yaml-cpp. Plain scalars are typed by the YAML 1.2 core schema
+// (null, bool, int, float, else string); quoted scalars are always strings.
+#include <yaml-cpp/yaml.h>
+
+#include <regex>
+
+#include "config_files.hpp"
+#include "wizard/base/error.hpp"
+
+namespace wizard::core {
+
+namespace {
+
+SourceLocation where(const YAML::Mark& mark, const std::string& file) {
+  if (mark.is_null()) return SourceLocation{file, 0, 0};
+  return SourceLocation{file, mark.line + 1, mark.column + 1};
+}
+
+ConfigValue scalar(const YAML::Node& node, const SourceLocation& at) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return ConfigValue::string(text, at);  // quoted
+  static const std::regex null_re("~|null|Null|NULL|");
+  static const std::regex true_re("true|True|TRUE");
+  static const std::regex false_re("false|False|FALSE");
+  static const std::regex int_re("[-+]?[0-9]+");
+  static const std::regex float_re(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (std::regex_match(text, null_re)) return ConfigValue::null(at);
+  if (std::regex_match(text, true_re)) return ConfigValue::boolean(true, at);
+  if (std::regex_match(text, false_re)) return ConfigValue::boolean(false, at);
+  try {
+    if (std::regex_match(text, int_re)) return ConfigValue::integer(std::stoll(text), at);
+    if (std::regex_match(text, float_re)) return ConfigValue::floating(std::stod(text), at);
+  } catch (const std::out_of_range&) {
+    throw ConfigError(at.str() + ": the number " + text + " is out of range");
+  }
+  if (text == ".inf" || text == "+.inf") return ConfigValue::floating(HUGE_VAL, at);
+  if (text == "-.inf") return ConfigValue::floating(-HUGE_VAL, at);
+  if (text == ".nan") return ConfigValue::floating(std::nan(""), at);
+  return ConfigValue::string(text, at);
+}
+
+ConfigValue convert(const YAML::Node& node, const std::string& file) {
+  const SourceLocation at = where(node.Mark(), file);
+  switch (node.Type()) {
+    case YAML::NodeType::Undefined:
+    case YAML::NodeType::Null:
+      return ConfigValue::null(at);
+    case YAML::NodeType::Scalar:
+      return scalar(node, at);
+    case YAML::NodeType::Sequence: {
+      ConfigValue::Array items;
+      for (const auto& item : node) items.push_back(convert(item, file));
+      return ConfigValue::array(std::move(items), at);
+    }
+    case YAML::NodeType::Map: {
+      ConfigValue table = ConfigValue::table({}, at);
+      for (const auto& entry : node) {
+        const std::string key = entry.first.as<std::string>();
+        if (table.find(key)) {
+          throw ConfigError(where(entry.first.Mark(), file).str() + ": YAML error: the key '" +
+                            key + "' appears twice");
+        }
+        table.set(key, convert(entry.second, file));
+      }
+      return table;
+    }
+  }
+  return ConfigValue::null(at);
+}
+
+}  // namespace
+
+ConfigValue read_yaml(const std::string& text, const std::string& file) {
+  try {
+    const YAML::Node document = YAML::Load(text);
+    if (!document.IsMap()) {
+      throw ConfigError(file + ": the YAML document must be a mapping of keys at the top level");
+    }
+    ConfigValue root = convert(document, file);
+    root.set_location(SourceLocation{file, 0, 0});
+    return root;
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(where(error.mark, file).str() + ": YAML syntax error: " + error.msg);
+  }
+}
+
+}  // namespace wizard::core

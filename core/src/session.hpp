@@ -1,0 +1,45 @@
+// One invocation's working set: the loaded config, the plugin registry and the
+// recipe it names. `wizard run` and `wizard check` share it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugin_registry.hpp"
+#include "wizard/base/config.hpp"
+#include "wizard/plugin/recipe.hpp"
+
+namespace wizard::core {
+
+struct SessionOptions {
+  std::filesystem::path config_path;
+  std::vector<std::string> overrides;    // --set key.path=value
+  std::vector<std::string> plugin_dirs;  // --plugin-path
+};
+
+class Session {
+ public:
+  // Reads the config, applies overrides, scans plugins and creates the recipe
+  // (whose constructor validates its own keys).
+  explicit Session(const SessionOptions& options);
+
+  const Config& config() const { return config_; }
+  PluginRegistry& registry() { return *registry_; }
+  Recipe& recipe() { return *recipe_; }
+
+  // Creates the recipe's output_dir, writes resolved_config.toml there and
+  // starts the log file. Returns the folder (empty if the recipe writes none).
+  std::filesystem::path open_run_folder();
+
+ private:
+  Config config_;
+  std::unique_ptr<PluginRegistry> registry_;
+  std::shared_ptr<Recipe> recipe_;
+};
+
+// The recipe name of a config: `spec_class` or `recipe_class` at the top level.
+std::string recipe_name(const Config& config);
+
+}  // namespace wizard::core

@@ -1,0 +1,46 @@
+// Out-of-line destructors: each interface's vtable and typeinfo live once, in
+// libwizard_sdk.so, shared by the host and every plugin.
+#include "wizard/plugin/datasource.hpp"
+#include "wizard/plugin/loss.hpp"
+#include "wizard/plugin/recipe.hpp"
+#include "wizard/plugin/sampler.hpp"
+
+namespace wizard {
+
+Plugin::~Plugin() = default;
+PluginHost::~PluginHost() = default;
+Recipe::~Recipe() = default;
+DataSource::~DataSource() = default;
+Sampler::~Sampler() = default;
+Loss::~Loss() = default;
+
+const char* kind_name(PluginKind kind) {
+  switch (kind) {
+    case PluginKind::Recipe:
+      return "recipe";
+    case PluginKind::DataSource:
+      return "datasource";
+    case PluginKind::Sampler:
+      return "sampler";
+    case PluginKind::Loss:
+      return "loss";
+  }
+  return "unknown";
+}
+
+// Must match the sections named in wizard/plugin/export.hpp.
+const char* kind_section(PluginKind kind) {
+  switch (kind) {
+    case PluginKind::Recipe:
+      return "wzrecipe";
+    case PluginKind::DataSource:
+      return "wzdatsrc";
+    case PluginKind::Sampler:
+      return "wzsamplr";
+    case PluginKind::Loss:
+      return "wzloss";
+  }
+  return "";
+}
+
+}  // namespace wizard

@@ -1,0 +1,140 @@
+#include "tokenizer/normalizers.hpp"
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+
+#include <vector>
+
+#include "tokenizer/pattern.hpp"
+#include "tokenizer/unicode.hpp"
+#include "tokenizer/utf8.hpp"
+#include "wizard/base/error.hpp"
+
+namespace wizard::tokenizer {
+namespace {
+
+class UnicodeForm final : public Normalizer {
+ public:
+  UnicodeForm(const std::string& form, const JsonView& node) {
+    UErrorCode status = U_ZERO_ERROR;
+    if (form == "NFC")
+      normalizer_ = icu::Normalizer2::getNFCInstance(status);
+    else if (form == "NFD")
+      normalizer_ = icu::Normalizer2::getNFDInstance(status);
+    else if (form == "NFKC")
+      normalizer_ = icu::Normalizer2::getNFKCInstance(status);
+    else
+      normalizer_ = icu::Normalizer2::getNFKDInstance(status);
+    if (U_FAILURE(status))
+      node.fail(std::string("ICU cannot load ") + form + ": " + u_errorName(status));
+  }
+  void normalize(std::string& text) const override {
+    UErrorCode status = U_ZERO_ERROR;
+    if (normalizer_->isNormalizedUTF8(text, status) && U_SUCCESS(status)) return;
+    status = U_ZERO_ERROR;
+    std::string out;
+    icu::StringByteSink<std::string> sink(&out, static_cast<int32_t>(text.size()));
+    normalizer_->normalizeUTF8(0, text, sink, nullptr, status);
+    if (U_FAILURE(status))
+      throw Error(std::string("Unicode normalization failed: ") + u_errorName(status));
+    text = std::move(out);
+  }
+
+ private:
+  const icu::Normalizer2* normalizer_ = nullptr;
+};
+
+class Lowercase final : public Normalizer {
+ public:
+  void normalize(std::string& text) const override {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t pos = 0; pos < text.size();) {
+      const CodePoint cp = decode_utf8(text, pos);
+      append_lowercase(out, cp.value);
+      pos += cp.length;
+    }
+    text = std::move(out);
+  }
+};
+
+class Prepend final : public Normalizer {
+ public:
+  explicit Prepend(std::string prefix) : prefix_(std::move(prefix)) {}
+  void normalize(std::string& text) const override {
+    if (!text.empty()) text.insert(0, prefix_);
+  }
+
+ private:
+  std::string prefix_;
+};
+
+class Replace final : public Normalizer {
+ public:
+  Replace(Pattern pattern, std::string content)
+      : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  void normalize(std::string& text) const override { text = pattern_.replace_all(text, content_); }
+
+ private:
+  Pattern pattern_;
+  std::string content_;
+};
+
+class Strip final : public Normalizer {
+ public:
+  Strip(bool left, bool right) : left_(left), right_(right) {}
+  void normalize(std::string& text) const override {
+    std::size_t begin = 0, end = text.size();
+    if (left_)
+      while (begin < end) {
+        const CodePoint cp = decode_utf8(text, begin);
+        if (!is_whitespace(cp.value)) break;
+        begin += cp.length;
+      }
+    if (right_)
+      while (end > begin) {
+        const std::size_t previous = previous_boundary(text, end);
+        if (!is_whitespace(decode_utf8(text, previous).value)) break;
+        end = previous;
+      }
+    text = text.substr(begin, end - begin);
+  }
+
+ private:
+  bool left_, right_;
+};
+
+class Sequence final : public Normalizer {
+ public:
+  explicit Sequence(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
+  void normalize(std::string& text) const override {
+    for (const auto& step : steps_) step->normalize(text);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Normalizer>> steps_;
+};
+
+}  // namespace
+
+std::unique_ptr<Normalizer> make_normalizer(const JsonView& node) {
+  if (node.json().is_null()) return nullptr;
+  const std::string type = node.type();
+  if (type == "NFC" || type == "NFD" || type == "NFKC" || type == "NFKD")
+    return std::make_unique<UnicodeForm>(type, node);
+  if (type == "Lowercase") return std::make_unique<Lowercase>();
+  if (type == "Prepend") return std::make_unique<Prepend>(node.string("prepend"));
+  if (type == "Replace")
+    return std::make_unique<Replace>(Pattern::from_json(node.at("pattern")),
+                                     node.string("content"));
+  if (type == "Strip")
+    return std::make_unique<Strip>(node.boolean("strip_left", false),
+                                   node.boolean("strip_right", false));
+  if (type == "Sequence")
+    return std::make_unique<Sequence>(
+        make_each<Normalizer>(node.at("normalizers"), make_normalizer));
+  node.unsupported("normalizer", type,
+                   "NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace, Strip, Sequence");
+}
+
+}  // namespace wizard::tokenizer

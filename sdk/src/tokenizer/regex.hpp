@@ -1,0 +1,110 @@
+// The regular expressions of tokenizer.json (Split pre-tokenizers, Replace
+// normalizers/decoders) with the semantics of Oniguruma, which HF tokenizers
+// uses: leftmost-first alternation, greedy/lazy/possessive quantifiers,
+// look-ahead, fixed-width look-behind, atomic groups, (?i:...) with Unicode
+// case folding, \p{..} general categories/scripts/properties, Ruby-style ^ $.
+//
+// RE2 cannot express `\s+(?!\S)`, and ICU's regex works on UTF-16, so this is
+// a small backtracking VM over UTF-8 (see docs/tokenizer.md for measurements).
+// Immutable after compile(); matching is thread-safe.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokenizer/char_class.hpp"
+
+namespace wizard::tokenizer {
+
+struct RegexInstruction {
+  enum class Op : std::uint8_t {
+    Char,      // a = code point
+    CharFold,  // a = case-folded code point
+    Class,     // a = class index
+    AnyButNewline,
+    Any,
+    Split,   // try a, then b; c = first-set index of a (or kNone)
+    Jump,    // a = target
+    Repeat,  // single-character repeat of the instruction at pc+1: b = min, c = max
+    Assert,  // kind = Assertion
+    Look,    // sub-program at pc+1; c = continuation; b = look-behind width
+    Atomic,  // sub-program at pc+1; c = continuation
+    Match,
+  };
+  enum Assertion : std::uint8_t {
+    LineStart,
+    LineEnd,
+    TextStart,
+    TextEnd,
+    TextEndNewline,
+    WordBoundary,
+    NotWordBoundary
+  };
+  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+
+  Op op;
+  bool greedy = true;   // Repeat
+  bool negate = false;  // Look
+  bool behind = false;  // Look
+  std::uint8_t kind = 0;
+  std::uint32_t a = 0, b = 0, c = 0;
+};
+
+// Which characters can begin a match: ASCII exactly, anything else loosely.
+struct FirstSet {
+  std::array<bool, 128> ascii{};
+  bool non_ascii = false;
+  bool nullable = false;
+  bool admits(unsigned char lead) const {
+    return nullable || (lead < 128 ? ascii[lead] : non_ascii);
+  }
+};
+
+struct RegexProgram {
+  std::vector<RegexInstruction> code;
+  std::vector<CharClass> classes;
+  std::vector<FirstSet> first_sets;
+  FirstSet first;  // of the whole pattern
+};
+
+class Regex {
+ public:
+  // Throws wizard::Error naming the pattern and offset for syntax this engine
+  // does not support (back-references, \K, nested classes, ...).
+  static Regex compile(std::string_view pattern);
+
+  // The leftmost match at or after `from`; false if none. `text` must be valid UTF-8.
+  bool find(std::string_view text, std::size_t from, std::size_t& begin, std::size_t& end) const;
+
+  // Non-overlapping matches left to right, as Oniguruma's find_iter: after an
+  // empty match the search resumes one character further.
+  template <class OnMatch>
+  void for_each_match(std::string_view text, OnMatch&& on_match) const {
+    std::size_t from = 0, begin = 0, end = 0;
+    while (from <= text.size() && find(text, from, begin, end)) {
+      on_match(begin, end);
+      if (end > begin) {
+        from = end;
+      } else if (end < text.size()) {
+        from = end + 1;
+        while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80)
+          ++from;
+      } else {
+        break;
+      }
+    }
+  }
+
+  const std::string& pattern() const { return pattern_; }
+
+ private:
+  std::string pattern_;
+  std::shared_ptr<const RegexProgram> program_;
+};
+
+}  // namespace wizard::tokenizer

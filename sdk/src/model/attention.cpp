@@ -1,0 +1,137 @@
+#include "attention.hpp"
+
+#include <torch/version.h>
+
+#include <cmath>
+
+#include "rmsnorm.hpp"
+
+namespace wizard::model {
+
+namespace {
+
+// The heads of one group of queries share a key/value head. Queries are laid out as
+// [..., kv_heads, groups * L, D] so one batched product per kv head serves the whole group
+// without repeating keys and values (transformers' repeat_kv copies them).
+struct Heads {
+  int64_t kv_heads;
+  int64_t groups;
+  int64_t head_dim;
+};
+
+// q [..., kv, groups * L, D], k and v [..., kv, Lk, D], mask [..., 1, 1, L, Lk] (additive,
+// broadcast over heads) -> [..., kv, groups * L, D].
+at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                  const at::Tensor& mask, const Heads& h) {
+  const int64_t queries = q.size(-2) / h.groups;
+  const int64_t keys = k.size(-2);
+  auto grouped = q.sizes().vec();  // [..., kv, groups, L, Lk]
+  grouped.back() = keys;
+  grouped.end()[-2] = queries;
+  grouped.insert(grouped.end() - 2, h.groups);
+#if TORCH_VERSION_MAJOR >= 2
+  // Fused attention (flash / memory-efficient kernels where the device has them). Its
+  // default scale is head_dim^-1/2, as transformers uses.
+  auto per_head = grouped;
+  per_head.back() = h.head_dim;  // [..., kv, groups, L, D]
+  auto expanded = per_head;
+  expanded.end()[-2] = keys;  // [..., kv, groups, Lk, D]
+  auto flat = [&](const at::Tensor& t, std::vector<int64_t> shape) {
+    shape.erase(shape.end() - 4);
+    shape.end()[-3] *= h.kv_heads;
+    return t.reshape(shape);
+  };
+  const at::Tensor kx = k.unsqueeze(-3).expand(expanded);
+  const at::Tensor vx = v.unsqueeze(-3).expand(expanded);
+  const at::Tensor out =
+      at::scaled_dot_product_attention(flat(q.view(per_head), per_head), flat(kx, expanded),
+                                       flat(vx, expanded), mask.flatten(-4, -3));
+  return out.view(per_head).flatten(-3, -2);
+#else
+  const double scaling = 1.0 / std::sqrt(static_cast<double>(h.head_dim));
+  const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * scaling;
+  const at::Tensor masked = scores.view(grouped) + mask;
+  const at::Tensor probs = at::softmax(masked, -1, at::kFloat).to(q.scalar_type());
+  return at::matmul(probs.flatten(-3, -2), v);
+#endif
+}
+
+// Whole rows against a [R, 1, T, T] mask. q [R, T, Hq, D], k/v [R, T, Hkv, D] -> [R, T, Hq*D].
+at::Tensor attend_padded(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                         const at::Tensor& mask, const Heads& h) {
+  const int64_t R = q.size(0), T = q.size(1);
+  const at::Tensor qg = q.view({R, T, h.kv_heads, h.groups, h.head_dim})
+                            .permute({0, 2, 3, 1, 4})
+                            .reshape({R, h.kv_heads, h.groups * T, h.head_dim});
+  const at::Tensor out = attend(qg, k.transpose(1, 2), v.transpose(1, 2), mask.unsqueeze(1), h);
+  return out.view({R, h.kv_heads, h.groups, T, h.head_dim})
+      .permute({0, 3, 1, 2, 4})
+      .reshape({R, T, -1});
+}
+
+// One segment's queries against its keys ([prefix chain ; itself]). q_row/k_row/v_row are one
+// row [T, heads, D]; returns [L, Hq*D].
+at::Tensor attend_block(const at::Tensor& q_row, const at::Tensor& k_row, const at::Tensor& v_row,
+                        const AttentionBlock& block, const at::Tensor& mask, const Heads& h) {
+  const int64_t L = block.query_length;
+  const at::Tensor qg = q_row.narrow(0, block.query_start, L)
+                            .view({L, h.kv_heads, h.groups, h.head_dim})
+                            .permute({1, 2, 0, 3})
+                            .reshape({h.kv_heads, h.groups * L, h.head_dim});
+  auto gather = [&](const at::Tensor& row) {
+    std::vector<at::Tensor> parts;
+    for (const KeyRange& range : block.keys)
+      parts.push_back(row.narrow(0, range.start, range.length));
+    return (parts.size() == 1 ? parts[0] : at::cat(parts, 0)).transpose(0, 1);  // [Hkv, Lk, D]
+  };
+  const at::Tensor out =
+      attend(qg, gather(k_row), gather(v_row), mask.view({1, 1, L, block.key_length()}), h);
+  return out.view({h.kv_heads, h.groups, L, h.head_dim}).permute({2, 0, 1, 3}).reshape({L, -1});
+}
+
+// Every block, assembled back into [R, T, Hq*D]; positions outside segments get zeros.
+at::Tensor attend_segmented(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                            const AttentionPlan& plan, std::optional<int64_t> window,
+                            const Heads& h) {
+  const int64_t R = q.size(0), T = q.size(1);
+  const int64_t width = q.size(2) * h.head_dim;
+  std::vector<at::Tensor> pieces;
+  int64_t filled = 0;  // flat position (row * T + t) up to which pieces cover the batch
+  auto pad_to = [&](int64_t flat) {
+    if (flat > filled) pieces.push_back(at::zeros({flat - filled, width}, q.options()));
+    filled = flat;
+  };
+  const auto& blocks = plan.blocks();
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const AttentionBlock& block = blocks[b];
+    pad_to(block.row * T + block.query_start);
+    pieces.push_back(attend_block(q[block.row], k[block.row], v[block.row], block,
+                                  plan.block_mask(b, window), h));
+    filled += block.query_length;
+  }
+  pad_to(R * T);
+  return at::cat(pieces, 0).view({R, T, width});
+}
+
+}  // namespace
+
+at::Tensor self_attention(const AttentionWeights& w, const at::Tensor& x, const ModelConfig& config,
+                          const RotaryTables& rope, const AttentionPlan& plan,
+                          std::optional<int64_t> window) {
+  const int64_t R = x.size(0), T = x.size(1), D = config.head_dim;
+  const Heads h{config.num_key_value_heads, config.kv_groups(), D};
+  at::Tensor q = at::linear(x, w.q_proj, w.q_proj_bias).view({R, T, -1, D});
+  at::Tensor k = at::linear(x, w.k_proj, w.k_proj_bias).view({R, T, -1, D});
+  const at::Tensor v = at::linear(x, w.v_proj, w.v_proj_bias).view({R, T, -1, D});
+  if (config.qk_norm) {
+    q = rms_norm(q, w.q_norm, config.rms_norm_eps);
+    k = rms_norm(k, w.k_norm, config.rms_norm_eps);
+  }
+  q = apply_rotary(q, rope);
+  k = apply_rotary(k, rope);
+  const at::Tensor out = plan.padded() ? attend_padded(q, k, v, plan.padded_mask(window), h)
+                                       : attend_segmented(q, k, v, plan, window, h);
+  return at::linear(out, w.o_proj, w.o_proj_bias);
+}
+
+}  // namespace wizard::model

@@ -1,0 +1,74 @@
+#include "rope.hpp"
+
+#include <cmath>
+
+namespace wizard::model {
+
+namespace {
+
+// transformers' _compute_default_rope_parameters.
+at::Tensor default_inverse_frequencies(const ModelConfig& config) {
+  const int64_t dim = config.head_dim;
+  const at::Tensor exponents = at::arange(0, dim, 2, at::kLong).to(at::kFloat) / dim;
+  return at::pow(config.rope_theta, exponents).reciprocal();
+}
+
+// transformers' _compute_llama3_parameters: long wavelengths are divided by `factor`,
+// short ones kept, and the band between interpolates smoothly. Written with the same
+// operations as the reference so the float32 values agree.
+at::Tensor llama3_inverse_frequencies(const at::Tensor& inv_freq, const RopeScaling& rope) {
+  const double old_context = static_cast<double>(rope.original_max_position_embeddings);
+  const double low_freq_wavelen = old_context / rope.low_freq_factor;
+  const double high_freq_wavelen = old_context / rope.high_freq_factor;
+  const at::Tensor wavelen = inv_freq.reciprocal() * (2 * M_PI);
+  at::Tensor scaled = at::where(wavelen > low_freq_wavelen, inv_freq / rope.factor, inv_freq);
+  const at::Tensor smooth = (wavelen.reciprocal() * old_context - rope.low_freq_factor) /
+                            (rope.high_freq_factor - rope.low_freq_factor);
+  const at::Tensor smoothed = (1 - smooth) * scaled / rope.factor + smooth * scaled;
+  const at::Tensor medium =
+      (wavelen < high_freq_wavelen).logical_not() * (wavelen > low_freq_wavelen).logical_not();
+  return at::where(medium, smoothed, scaled);
+}
+
+at::Tensor rotate_half(const at::Tensor& x) {
+  const int64_t half = x.size(-1) / 2;
+  return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
+}
+
+}  // namespace
+
+at::Tensor rope_inverse_frequencies(const ModelConfig& config) {
+  const at::Tensor inv_freq = default_inverse_frequencies(config);
+  if (config.rope_scaling.type == "linear") return inv_freq / config.rope_scaling.factor;
+  if (config.rope_scaling.type == "llama3") {
+    return llama3_inverse_frequencies(inv_freq, config.rope_scaling);
+  }
+  return inv_freq;
+}
+
+double rope_attention_scaling(const ModelConfig&) {
+  return 1.0;
+}
+
+RotaryTables rotary_tables(const at::Tensor& inverse_frequencies, const at::Tensor& position_ids,
+                           at::ScalarType dtype, double attention_scaling) {
+  // An outer product in float32 (transformers disables autocast here for the same reason:
+  // positions times frequencies lose too much in half precision).
+  const at::Tensor freqs = position_ids.to(at::kFloat).unsqueeze(-1) * inverse_frequencies;
+  const at::Tensor angles = at::cat({freqs, freqs}, -1);
+  at::Tensor cos = angles.cos();
+  at::Tensor sin = angles.sin();
+  if (attention_scaling != 1.0) {
+    cos = cos * attention_scaling;
+    sin = sin * attention_scaling;
+  }
+  return {cos.to(dtype), sin.to(dtype)};
+}
+
+at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& tables) {
+  const at::Tensor cos = tables.cos.unsqueeze(2);
+  const at::Tensor sin = tables.sin.unsqueeze(2);
+  return x * cos + rotate_half(x) * sin;
+}
+
+}  // namespace wizard::model

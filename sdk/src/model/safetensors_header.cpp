@@ -42,16 +42,21 @@ std::string shorten(const json& value) {
 
 json parse_json(const std::uint8_t* begin, std::uint64_t size, const std::string& file) {
   std::set<std::string> names;
+  const std::string* current = nullptr;  // the entry being parsed
   // The format nests at most three levels (root, entry, shape array); deeper input
   // is rejected while parsing. nlohmann would otherwise keep the last of duplicate keys.
   const json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
     const bool opens =
         event == json::parse_event_t::object_start || event == json::parse_event_t::array_start;
-    if (opens && depth > 2) fail(file, "the header nests JSON deeper than the format allows");
+    if (opens && depth > 2) {
+      const std::string problem = "the header nests JSON deeper than the format allows";
+      if (current) fail_tensor(file, *current, problem);
+      fail(file, problem);
+    }
     if (event == json::parse_event_t::key && depth == 1) {
-      const std::string& name = parsed.get_ref<const std::string&>();
-      if (!names.insert(name).second)
-        fail_tensor(file, name, "the name appears twice in the header");
+      const auto [entry, inserted] = names.insert(parsed.get<std::string>());
+      if (!inserted) fail_tensor(file, *entry, "the name appears twice in the header");
+      current = &*entry;
     }
     return true;
   };

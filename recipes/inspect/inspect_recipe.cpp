@@ -112,5 +112,5 @@ class InspectRecipe : public wizard::Recipe {
 
 }  // namespace
 
-WIZARD_PLUGIN_LIBRARY("wizard_recipe_inspect", WIZARD_VERSION_STRING)
+WIZARD_PLUGIN_LIBRARY(WIZARD_PLUGIN_LIBRARY_NAME, WIZARD_PLUGIN_LIBRARY_VERSION)
 WIZARD_EXPORT_RECIPE(InspectRecipe, inspect)

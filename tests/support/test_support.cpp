@@ -16,12 +16,25 @@ static std::string env_or(const char* name, const std::string& fallback) {
 }
 
 fs::path refs_dir() {
-  return fs::path(env_or("WIZARD_REFS", env_or("WIZARD_DEFAULT_REFS", "../shared/refs/public")));
+  return fs::path(env_or("WIZARD_REFS", WIZARD_TEST_DEFAULT_REFS));
 }
 
-fs::path refs_path(const std::string& relative) { return refs_dir().parent_path() / relative; }
+fs::path refs_path(const std::string& relative) {
+  return refs_dir().parent_path() / relative;
+}
 
-fs::path source_dir() { return fs::path(env_or("WIZARD_SOURCE_DIR", ".")); }
+fs::path source_dir() {
+  return fs::path(WIZARD_TEST_SOURCE_DIR);
+}
+fs::path build_dir() {
+  return fs::path(WIZARD_TEST_BUILD_DIR);
+}
+fs::path wizard_binary() {
+  return fs::path(WIZARD_TEST_BIN);
+}
+fs::path plugin_dir() {
+  return fs::path(WIZARD_TEST_PLUGIN_DIR);
+}
 
 fs::path temp_dir(const std::string& name) {
   std::random_device device;

@@ -17,6 +17,10 @@ std::filesystem::path refs_path(const std::string& relative);
 
 // The wizard source tree (for example configs and test data).
 std::filesystem::path source_dir();
+// The build tree, the wizard binary in it, and its built-in plugin folder.
+std::filesystem::path build_dir();
+std::filesystem::path wizard_binary();
+std::filesystem::path plugin_dir();
 
 // A fresh, empty temporary folder for one test, removed by the OS eventually.
 std::filesystem::path temp_dir(const std::string& name);

@@ -41,5 +41,5 @@ class JsonlDataSource : public wizard::DataSource {
 
 }  // namespace
 
-WIZARD_PLUGIN_LIBRARY("wizard_datasource_jsonl", WIZARD_VERSION_STRING)
+WIZARD_PLUGIN_LIBRARY(WIZARD_PLUGIN_LIBRARY_NAME, WIZARD_PLUGIN_LIBRARY_VERSION)
 WIZARD_EXPORT_DATASOURCE(JsonlDataSource, jsonl)

@@ -1,0 +1,147 @@
+// Config files: TOML, JSON and YAML give the same tree; syntax errors point at
+// file:line:column; --set overrides are typed; the resolved TOML reads back.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "config_files.hpp"
+#include "test_support.hpp"
+#include "wizard/base/error.hpp"
+
+using wizard::ConfigError;
+using wizard::ConfigValue;
+using wizard::UsageError;
+using namespace wizard::core;
+
+namespace {
+
+const char* kToml = R"(spec_class = "cpo"
+validation = 5
+
+[training_args_spec]
+beta = 0.1
+loss_type = "simpo"
+bf16 = true
+steps = [1, 2, 3]
+
+[[templates]]
+role = "user"
+)";
+
+const char* kJson = R"({
+  "spec_class": "cpo",
+  "validation": 5,
+  "training_args_spec": {"beta": 0.1, "loss_type": "simpo", "bf16": true, "steps": [1, 2, 3]},
+  "templates": [{"role": "user"}]
+})";
+
+const char* kYaml = R"(spec_class: cpo
+validation: 5
+training_args_spec:
+  beta: 0.1
+  loss_type: "simpo"
+  bf16: true
+  steps: [1, 2, 3]
+templates:
+  - role: user
+)";
+
+void expect_same_schema(const ConfigValue& root) {
+  EXPECT_EQ(root.find("spec_class")->as_string(), "cpo");
+  EXPECT_EQ(root.find("validation")->as_integer(), 5);
+  const ConfigValue& args = *root.find("training_args_spec");
+  EXPECT_DOUBLE_EQ(args.find("beta")->as_float(), 0.1);
+  EXPECT_TRUE(args.find("beta")->is(ConfigValue::Kind::Float));
+  EXPECT_EQ(args.find("loss_type")->as_string(), "simpo");
+  EXPECT_TRUE(args.find("bf16")->as_bool());
+  ASSERT_EQ(args.find("steps")->as_array().size(), 3u);
+  EXPECT_EQ(args.find("steps")->as_array()[2].as_integer(), 3);
+  EXPECT_EQ(root.find("templates")->as_array()[0].find("role")->as_string(), "user");
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(ConfigFiles, AllThreeFormatsGiveTheSameTree) {
+  expect_same_schema(read_toml(kToml, "a.toml"));
+  expect_same_schema(read_json(kJson, "a.json"));
+  expect_same_schema(read_yaml(kYaml, "a.yaml"));
+}
+
+TEST(ConfigFiles, ValuesRememberTheirLine) {
+  EXPECT_EQ(
+      read_toml(kToml, "a.toml").find("training_args_spec")->find("loss_type")->location().line, 6);
+  EXPECT_EQ(read_json(kJson, "a.json").find("training_args_spec")->find("beta")->location().line,
+            4);
+  EXPECT_EQ(read_yaml(kYaml, "a.yaml").find("training_args_spec")->find("bf16")->location().line,
+            6);
+}
+
+TEST(ConfigFiles, SyntaxErrorsNameFileLineAndColumn) {
+  EXPECT_NE(error_of([] { read_toml("a = 1\nb = = 2\n", "bad.toml"); }).find("bad.toml:2:"),
+            std::string::npos);
+  const std::string json = error_of([] { read_json("{\n  \"a\": 1,\n  \"b\" 2\n}", "bad.json"); });
+  EXPECT_NE(json.find("bad.json:3:"), std::string::npos) << json;
+  EXPECT_NE(json.find("expected ':'"), std::string::npos) << json;
+  const std::string yaml = error_of([] { read_yaml("a: 1\nb: [1, 2\n", "bad.yaml"); });
+  EXPECT_NE(yaml.find("bad.yaml:"), std::string::npos) << yaml;
+  EXPECT_NE(error_of([] { read_json("{\"a\": 1, \"a\": 2}", "dup.json"); }).find("appears twice"),
+            std::string::npos);
+}
+
+TEST(ConfigFiles, YamlQuotedScalarsStayStrings) {
+  const ConfigValue root = read_yaml("a: \"5\"\nb: 5\nc: 1e-6\nd: ~\ne: yes\n", "t.yaml");
+  EXPECT_TRUE(root.find("a")->is(ConfigValue::Kind::String));
+  EXPECT_TRUE(root.find("b")->is(ConfigValue::Kind::Integer));
+  EXPECT_DOUBLE_EQ(root.find("c")->as_float(), 1e-6);
+  EXPECT_TRUE(root.find("d")->is(ConfigValue::Kind::Null));
+  EXPECT_EQ(root.find("e")->as_string(), "yes");  // YAML 1.2: only true/false are bools
+}
+
+TEST(ConfigFiles, MissingFileAndUnknownExtension) {
+  EXPECT_NE(error_of([] { read_config_file("/nonexistent/x.toml"); }).find("no such file"),
+            std::string::npos);
+  const auto dir = wizard::test::temp_dir("ext");
+  std::ofstream(dir / "c.ini") << "a=1\n";
+  EXPECT_NE(error_of([&] { read_config_file(dir / "c.ini"); }).find("unknown config format '.ini'"),
+            std::string::npos);
+}
+
+TEST(ConfigOverrides, AreTypedAndCreateTables) {
+  ConfigValue root = read_toml(kToml, "a.toml");
+  apply_overrides(root,
+                  {"training_args_spec.beta=0.5", "training_args_spec.bf16=false", "validation=0.1",
+                   "training_args_spec.output_dir=/tmp/run one", "training_args_spec.steps=[4, 5]",
+                   "new_table.key=\"quoted\"", "training_args_spec.max_steps=7"});
+  const ConfigValue& args = *root.find("training_args_spec");
+  EXPECT_DOUBLE_EQ(args.find("beta")->as_float(), 0.5);
+  EXPECT_FALSE(args.find("bf16")->as_bool());
+  EXPECT_TRUE(root.find("validation")->is(ConfigValue::Kind::Float));
+  EXPECT_EQ(args.find("output_dir")->as_string(), "/tmp/run one");
+  EXPECT_EQ(args.find("steps")->as_array()[1].as_integer(), 5);
+  EXPECT_EQ(args.find("max_steps")->as_integer(), 7);
+  EXPECT_EQ(root.find("new_table")->find("key")->as_string(), "quoted");
+  EXPECT_EQ(args.find("beta")->location().file, "--set training_args_spec.beta=0.5");
+}
+
+TEST(ConfigOverrides, MalformedOverridesAreUsageErrors) {
+  ConfigValue root = read_toml(kToml, "a.toml");
+  EXPECT_THROW(apply_overrides(root, {"no_equals_sign"}), UsageError);
+  EXPECT_THROW(apply_overrides(root, {"=5"}), UsageError);
+  EXPECT_THROW(apply_overrides(root, {"validation.x=1"}), UsageError);  // validation is an integer
+  EXPECT_THROW(apply_overrides(root, {"a..b=1"}), UsageError);
+}
+
+TEST(ConfigFiles, ResolvedTomlReadsBack) {
+  ConfigValue root = read_toml(kToml, "a.toml");
+  const ConfigValue again = read_toml(write_toml(root), "resolved.toml");
+  expect_same_schema(again);
+}

@@ -1,0 +1,116 @@
+// The Config view plugins use: typed getters, strict keys, recorded defaults.
+#include <gtest/gtest.h>
+
+#include "config_files.hpp"
+#include "wizard/base/config.hpp"
+#include "wizard/base/error.hpp"
+
+using wizard::Config;
+using wizard::ConfigError;
+using wizard::OptionDocs;
+
+namespace {
+
+Config load(const std::string& toml) {
+  return Config(wizard::core::read_toml(toml, "run.toml"));
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const ConfigError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+const OptionDocs kArgs{{"learning_rate", "float", "1e-6", "peak learning rate"},
+                       {"beta", "float", "0.1", "inverse temperature"},
+                       {"loss_type", "string", "sigmoid", "which loss"},
+                       {"preprocessing.take", "int", "", "keep the first N rows"},
+                       {"preprocessing.shuffle", "bool", "false", "shuffle"},
+                       {"parent", "table", "", "another datasource"}};
+
+}  // namespace
+
+TEST(ConfigView, TypedGettersAndDefaults) {
+  const Config root = load("[args]\nbeta = 0.2\nsteps = 3\nname = \"x\"\nflags = [\"a\", \"b\"]\n");
+  const Config args = root.table("args");
+  EXPECT_DOUBLE_EQ(args.get<double>("beta", 0.1), 0.2);
+  EXPECT_DOUBLE_EQ(args.get<double>("steps", 0.0), 3.0);  // an integer is a fine float
+  EXPECT_EQ(args.get<int>("steps", 0), 3);
+  EXPECT_EQ(args.get("name", "default"), "x");
+  EXPECT_EQ(args.get<std::vector<std::string>>("flags", {}).size(), 2u);
+  EXPECT_EQ(args.get<int>("absent", 11), 11);
+  EXPECT_FALSE(args.optional<double>("absent").has_value());
+  EXPECT_EQ(args.path(), "args");
+  EXPECT_EQ(args.key_path("beta"), "args.beta");
+}
+
+TEST(ConfigView, TypeErrorsNameExpectedActualAndLine) {
+  const Config args = load("[args]\n\nbeta = \"0.1\"\n").table("args");
+  const std::string message = error_of([&] { args.get<double>("beta", 0.1); });
+  EXPECT_NE(message.find("run.toml:3:"), std::string::npos) << message;
+  EXPECT_NE(message.find("args.beta must be a number"), std::string::npos) << message;
+  EXPECT_NE(message.find("it is a string (\"0.1\")"), std::string::npos) << message;
+  const std::string integer = error_of([&] { load("n = 1.5\n").get<int>("n", 0); });
+  EXPECT_NE(integer.find("must be an integer, but it is a float (1.5)"), std::string::npos)
+      << integer;
+}
+
+TEST(ConfigView, RequiredKeyMissing) {
+  const std::string message =
+      error_of([] { load("[args]\n").table("args").require<std::string>("output_dir"); });
+  EXPECT_NE(message.find("required key 'output_dir' is missing (args.output_dir)"),
+            std::string::npos)
+      << message;
+}
+
+TEST(ConfigView, UnknownKeyNamesPathLineAndNearestKey) {
+  const Config args = load("[args]\nbeta = 0.1\n\nlerning_rate = 1e-5\n").table("args");
+  const std::string message = error_of([&] { args.check_keys(kArgs); });
+  EXPECT_NE(message.find("run.toml:4:"), std::string::npos) << message;
+  EXPECT_NE(message.find("unknown key 'args.lerning_rate'"), std::string::npos) << message;
+  EXPECT_NE(message.find("did you mean 'learning_rate'?"), std::string::npos) << message;
+}
+
+TEST(ConfigView, UnknownKeyWithoutNearOneListsValidKeys) {
+  const std::string message =
+      error_of([] { load("[args]\nzzzzzzzzzz = 1\n").table("args").check_keys(kArgs); });
+  EXPECT_NE(message.find("valid keys here: spec_class, learning_rate, beta"), std::string::npos)
+      << message;
+}
+
+TEST(ConfigView, NestedTablesAreCheckedAndFreeTablesAreNot) {
+  const Config ok =
+      load("[args]\nparent = { anything = 1 }\n[args.preprocessing]\ntake = 5\n").table("args");
+  EXPECT_NO_THROW(ok.check_keys(kArgs));
+  const Config bad = load("[args.preprocessing]\ntkae = 5\n").table("args");
+  const std::string message = error_of([&] { bad.check_keys(kArgs); });
+  EXPECT_NE(message.find("unknown key 'args.preprocessing.tkae'; did you mean 'take'?"),
+            std::string::npos)
+      << message;
+}
+
+TEST(ConfigView, DefaultsAreRecordedInTheResolvedDocument) {
+  const Config root = load("[args]\nbeta = 0.3\n");
+  root.table("args").get<double>("beta", 0.1);
+  root.table("args").get<int>("max_steps", -1);
+  root.table("args").table("preprocessing").get<bool>("shuffle", false);
+  const auto& resolved = *root.resolved().find("args");
+  EXPECT_DOUBLE_EQ(resolved.find("beta")->as_float(), 0.3);  // the user's value wins
+  EXPECT_EQ(resolved.find("max_steps")->as_integer(), -1);
+  EXPECT_FALSE(resolved.find("preprocessing")->find("shuffle")->as_bool());
+  EXPECT_EQ(root.source().find("args")->find("max_steps"), nullptr);  // the source is untouched
+}
+
+TEST(ConfigView, ArraysOfTables) {
+  const Config root = load("[[parents]]\nname = \"a\"\n[[parents]]\nname = \"b\"\n");
+  const auto parents = root.tables("parents");
+  ASSERT_EQ(parents.size(), 2u);
+  EXPECT_EQ(parents[1].get("name", ""), "b");
+  EXPECT_EQ(parents[1].path(), "parents[1]");
+  EXPECT_NE(
+      error_of([] { load("parents = 3\n").tables("parents"); }).find("must be an array of tables"),
+      std::string::npos);
+}

@@ -57,6 +57,12 @@ std::string parameter_name(const std::string& name) {
   return out;
 }
 
+fs::path init_model_folder(const model::InitModelOptions& options, const std::string& name) {
+  const fs::path folder = temp_dir(name) / "model";
+  model::init_model(folder, options);
+  return folder;
+}
+
 void expect_error_containing(const std::function<void()>& action,
                              std::initializer_list<std::string> fragments) {
   try {

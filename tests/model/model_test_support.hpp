@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "wizard/model/init_model.hpp"
 #include "wizard/model/safetensors.hpp"
 
 namespace wizard::test {
@@ -36,6 +37,10 @@ double max_abs_error_at(const at::Tensor& a, const at::Tensor& b, const at::Tens
 
 // gtest parameter names must be identifiers.
 std::string parameter_name(const std::string& name);
+
+// A fresh model folder written by init_model (in a temporary folder).
+std::filesystem::path init_model_folder(const model::InitModelOptions& options,
+                                        const std::string& name = "init-model");
 
 // Runs `action`, which must throw wizard::Error whose message contains every fragment.
 void expect_error_containing(const std::function<void()>& action,

@@ -54,8 +54,9 @@ TEST(SafetensorsFuzz, DamagedFilesLoadOrFailCleanly) {
   std::mt19937 random(20240611);
   int loaded = 0;
   int rejected = 0;
-  const fs::path damaged = dir / "damaged.safetensors";
   for (int i = 0; i < iterations(); ++i) {
+    // A new name each time: truncating a file in place makes ext4 flush it to disk.
+    const fs::path damaged = dir / ("damaged" + std::to_string(i) + ".safetensors");
     wizard::test::write_bytes(damaged, mutate(original, header_end, random));
     try {
       const st::File file = st::File::open(damaged);
@@ -66,6 +67,7 @@ TEST(SafetensorsFuzz, DamagedFilesLoadOrFailCleanly) {
     } catch (const std::exception& other) {
       FAIL() << "iteration " << i << " threw a non-wizard exception: " << other.what();
     }
+    fs::remove(damaged);
   }
   EXPECT_GT(loaded, 0);
   EXPECT_GT(rejected, 0);

@@ -89,6 +89,12 @@ TEST_F(SafetensorsSharded, OneFileWhenItFitsAndStaleShardsAreRemoved) {
       at::equal(st::Checkpoint::open(dir_ / "model.safetensors").load("t0"), tensors_[0].second));
 }
 
+TEST_F(SafetensorsSharded, SingleFileWinsOverAnIndexAsInTransformers) {
+  st::save_sharded(dir_, tensors_, 900);
+  st::save(dir_ / "model.safetensors", {{"single", at::zeros({1})}});
+  EXPECT_EQ(st::Checkpoint::open(dir_).names(), std::vector<std::string>{"single"});
+}
+
 TEST_F(SafetensorsSharded, CustomBaseName) {
   st::save_sharded(dir_, tensors_, 900, "adapter");
   EXPECT_TRUE(fs::exists(dir_ / "adapter-00002-of-00003.safetensors"));

@@ -64,10 +64,11 @@ Checkpoint Checkpoint::open(const fs::path& path) {
   fs::path index;
   fs::path single;
   if (fs::is_directory(path)) {
-    if (fs::is_regular_file(path / kIndexName)) {
-      index = path / kIndexName;
-    } else if (fs::is_regular_file(path / kSingleName)) {
+    // transformers' order: the single file wins over an index.
+    if (fs::is_regular_file(path / kSingleName)) {
       single = path / kSingleName;
+    } else if (fs::is_regular_file(path / kIndexName)) {
+      index = path / kIndexName;
     } else {
       std::string hint;
       if (fs::exists(path / "pytorch_model.bin") ||
@@ -78,7 +79,7 @@ Checkpoint Checkpoint::open(const fs::path& path) {
             ".save_pretrained(folder, safe_serialization=True).";
       }
       throw Error("no safetensors checkpoint in '" + path.string() + "': looked for '" +
-                  (path / kIndexName).string() + "' and '" + (path / kSingleName).string() + "'." +
+                  (path / kSingleName).string() + "' and '" + (path / kIndexName).string() + "'." +
                   hint);
     }
   } else if (fs::is_regular_file(path)) {

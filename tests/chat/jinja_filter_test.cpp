@@ -50,7 +50,8 @@ TEST(JinjaFilters, RendersAsPythonJinja) {
        "dflt None dflt e | 0 1"},
       {"{{ d|tojson }} {{ d|tojson(indent=2) }} {{ 'é\"\\n<>&\\''|tojson }} {{ [1.0, 1e20, none, "
        "true, 1.5e-7]|tojson }} {{ {}|tojson(indent=2) }} {{ {'a':[]}|tojson(indent=2) }} {{ "
-       "'ü🙂'|tojson(ensure_ascii=true) }} {{ {'b': 1, 'a': [1, 2]}|tojson(sort_keys=true) }} {{ "
+       "'ü🙂'|tojson(ensure_ascii=true) }} {{ {'b': 1, 'a': [1, 2]}|tojson(sort_keys=true) }} "
+       "{{ "
        "{'a': 1, 'b': 2}|tojson(separators=(',', ':')) }} {{ [1, [2, {'x': "
        "3}]]|tojson(indent='\\t') }} {{ m|tojson(indent=0) }}",
        "{\"a\": 1, \"b\": [1, 2]} {\n  \"a\": 1,\n  \"b\": [\n    1,\n    2\n  ]\n} "

@@ -321,6 +321,9 @@ void Interpreter::assign(const Target& target, Value value, Scope& scope) {
     scope.set(target.name, std::move(value));
     return;
   }
+  if (!value.is_sequence() && !value.is_string() && !value.is_dict() && !value.is_undefined()) {
+    fail("cannot unpack non-iterable " + value.type_name() + " object");
+  }
   const List items = iterate(value);
   if (items.size() != target.items.size()) fail_unpack(target.items.size(), items.size());
   for (std::size_t i = 0; i < items.size(); ++i) assign(target.items[i], items[i], scope);

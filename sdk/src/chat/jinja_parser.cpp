@@ -134,6 +134,9 @@ class Parser {
   // Parses until a block tag whose name is one of `ends` (left as the current
   // token, its '{%' consumed) or, for the top level, the end of the template.
   Body parse_until(std::initializer_list<std::string_view> ends, const Token* opener) {
+    // The open block, for messages about a stray or missing end tag.
+    const OpenBlock saved = open_block_;
+    if (opener) open_block_ = OpenBlock{opener, expected_names(ends)};
     Body body;
     while (true) {
       const Token& token = current();
@@ -152,7 +155,10 @@ class Parser {
         case TokenKind::BlockBegin: {
           advance();
           for (const std::string_view end : ends) {
-            if (at_name(end)) return body;
+            if (at_name(end)) {
+              open_block_ = saved;
+              return body;
+            }
           }
           body.push_back(parse_statement(token.offset));
           expect(TokenKind::BlockEnd, "'%}'");
@@ -160,17 +166,35 @@ class Parser {
         }
         case TokenKind::End:
           if (opener) {
-            std::string names;
-            for (const std::string_view end : ends)
-              names += (names.empty() ? "'" : " or '") + std::string(end) + "'";
             fail_at(opener->offset, "unexpected end of template: the '" + opener->text +
-                                        "' tag here was never closed (expected " + names + ")");
+                                        "' tag here was never closed (expected " +
+                                        open_block_.expected + ")");
           }
           return body;
         default:
           fail_at(token.offset, "unexpected " + describe(token));
       }
     }
+  }
+
+  static std::string expected_names(std::initializer_list<std::string_view> ends) {
+    std::string names;
+    for (const std::string_view end : ends) {
+      names += (names.empty() ? "'" : " or '") + std::string(end) + "'";
+    }
+    return names;
+  }
+
+  // `{% endfor %}` where no for is open, or `{% else %}` outside if/for.
+  [[noreturn]] void fail_stray_end_tag(const Token& tag) const {
+    std::string message = "unexpected '" + tag.text + "' tag: ";
+    if (!open_block_.opener) {
+      message += "there is no open block it could close";
+    } else {
+      message += "the innermost open block is '" + open_block_.opener->text + "', which expects " +
+                 open_block_.expected;
+    }
+    fail_at(tag.offset, message);
   }
 
   // After `{% name ... %}` has been read up to its '%}': the body until one of `ends`.
@@ -211,6 +235,7 @@ class Parser {
       drop_end_name();
       return node;
     }
+    if (name.rfind("end", 0) == 0 || name == "else" || name == "elif") fail_stray_end_tag(tag);
     for (const std::string_view unsupported : kUnsupportedTags) {
       if (name == unsupported) {
         fail_at(tag.offset,
@@ -791,9 +816,15 @@ class Parser {
     return test;
   }
 
+  struct OpenBlock {
+    const Token* opener = nullptr;
+    std::string expected;
+  };
+
   std::vector<Token> tokens_;
   std::size_t index_ = 0;
   int loop_depth_ = 0;
+  OpenBlock open_block_;
 };
 
 }  // namespace

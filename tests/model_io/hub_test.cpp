@@ -158,6 +158,8 @@ TEST(HubReference, ParsesAndValidatesNames) {
   expect_error([] { hub::parse_reference("org/na me"); }, {"character ' '"});
   expect_error([] { hub::parse_reference("org/name", "../../etc"); }, {"'../../etc'"});
   expect_error([] { hub::resolve_model(""); }, {"no model given"});
+  // Too long for a file name: still a wizard::Error, not a filesystem exception.
+  expect_error([] { hub::resolve_model(std::string(5000, 'a')); }, {"longer than 96"});
 }
 
 }  // namespace

@@ -72,14 +72,14 @@ const std::vector<std::string>& tokenizer_file_names() {
 }
 
 std::vector<std::string> copy_tokenizer_files(const fs::path& source, const fs::path& destination) {
-  if (!fs::is_directory(source)) {
+  if (!safetensors::detail::is_folder(source)) {
     throw Error("cannot copy tokenizer files from '" + source.string() +
                 "': it is not a folder; give the model folder the tokenizer was loaded from");
   }
   std::vector<std::string> copied;
   for (const std::string& name : tokenizer_file_names()) {
     const fs::path file = source / name;
-    if (!fs::is_regular_file(file)) continue;  // follows hub-cache symlinks into blobs/
+    if (!safetensors::detail::is_file(file)) continue;  // follows hub-cache symlinks into blobs/
     fs::copy_file(file, destination / name, fs::copy_options::overwrite_existing);
     copied.push_back(name);
   }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "model/safetensors_files.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 
@@ -167,13 +168,13 @@ namespace {
 fs::path find_snapshot(const fs::path& cache, const ModelReference& reference,
                        std::vector<std::string>& tried) {
   const fs::path repo = repo_folder(cache, reference.repo_id);
-  if (!fs::is_directory(repo)) {
+  if (!safetensors::detail::is_folder(repo)) {
     tried.push_back("repository folder " + repo.string() + " (missing)");
     return {};
   }
   const fs::path ref_file = repo / "refs" / reference.revision;
   std::string commit = reference.revision;
-  if (fs::is_regular_file(ref_file)) {
+  if (safetensors::detail::is_file(ref_file)) {
     commit = read_ref(ref_file);
     tried.push_back("ref file " + ref_file.string() + " (names commit '" + commit + "')");
   } else {
@@ -181,7 +182,8 @@ fs::path find_snapshot(const fs::path& cache, const ModelReference& reference,
                     "' was tried as a commit)");
   }
   const fs::path snapshot = repo / "snapshots" / commit;
-  if (!commit.empty() && commit.find('/') == std::string::npos && fs::is_directory(snapshot)) {
+  if (!commit.empty() && commit.find('/') == std::string::npos &&
+      safetensors::detail::is_folder(snapshot)) {
     return snapshot;
   }
   tried.push_back("snapshot folder " + snapshot.string() + " (missing)");
@@ -208,7 +210,7 @@ fs::path resolve_in_cache(const fs::path& cache, const ModelReference& reference
 
 fs::path resolve_model(const std::string& reference, const std::string& revision) {
   if (reference.empty()) throw Error("no model given: set a local model folder or a hub name");
-  if (fs::is_directory(reference)) return fs::path(reference);
+  if (safetensors::detail::is_folder(reference)) return fs::path(reference);
   const ModelReference parsed = parse_reference(reference, revision);
   const CacheRoot cache = cache_root();
   std::vector<std::string> tried = {"local folder " + fs::absolute(reference).string() +

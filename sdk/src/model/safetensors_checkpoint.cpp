@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "model/safetensors_files.hpp"
 #include "model/safetensors_header.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -63,16 +64,16 @@ Checkpoint Checkpoint::open(const fs::path& path) {
   Checkpoint checkpoint;
   fs::path index;
   fs::path single;
-  if (fs::is_directory(path)) {
+  if (detail::is_folder(path)) {
     // transformers' order: the single file wins over an index.
-    if (fs::is_regular_file(path / kSingleName)) {
+    if (detail::is_file(path / kSingleName)) {
       single = path / kSingleName;
-    } else if (fs::is_regular_file(path / kIndexName)) {
+    } else if (detail::is_file(path / kIndexName)) {
       index = path / kIndexName;
     } else {
       std::string hint;
-      if (fs::exists(path / "pytorch_model.bin") ||
-          fs::exists(path / "pytorch_model.bin.index.json")) {
+      if (detail::is_file(path / "pytorch_model.bin") ||
+          detail::is_file(path / "pytorch_model.bin.index.json")) {
         hint =
             " The folder holds PyTorch pickle weights (pytorch_model.bin), which wizard does not "
             "read; convert them with transformers: AutoModelForCausalLM.from_pretrained(folder)"
@@ -82,7 +83,7 @@ Checkpoint Checkpoint::open(const fs::path& path) {
                   (path / kSingleName).string() + "' and '" + (path / kIndexName).string() + "'." +
                   hint);
     }
-  } else if (fs::is_regular_file(path)) {
+  } else if (detail::is_file(path)) {
     (is_index_file(path) ? index : single) = path;
   } else {
     throw Error("checkpoint '" + path.string() +
@@ -115,7 +116,7 @@ Checkpoint Checkpoint::open(const fs::path& path) {
   const fs::path folder = index.parent_path();
   for (const auto& [file, tensors] : tensors_by_file) {
     const fs::path shard = folder / file;
-    if (!fs::exists(shard)) {
+    if (!detail::is_file(shard)) {
       fail_index(index, "shard '" + file + "' (holding " + std::to_string(tensors.size()) +
                             " tensors, e.g. '" + tensors.front() + "') is missing: no file '" +
                             shard.string() + "'");

@@ -88,10 +88,4 @@ std::string dtype_name(at::ScalarType dtype) {
   return entry->name;
 }
 
-int64_t TensorInfo::numel() const {
-  int64_t count = 1;
-  for (int64_t dim : shape) count *= dim;
-  return count;
-}
-
 }  // namespace wizard::safetensors

@@ -86,6 +86,12 @@ void check_bool_bytes(const std::uint8_t* data, std::uint64_t size, const fs::pa
 
 }  // namespace
 
+int64_t TensorInfo::numel() const {
+  int64_t count = 1;
+  for (int64_t dim : shape) count *= dim;
+  return count;
+}
+
 File::File(std::shared_ptr<const Mapping> mapping) : mapping_(std::move(mapping)) {}
 
 File File::open(const fs::path& path) {

@@ -82,6 +82,16 @@ std::string python_style_json(const nlohmann::json& value) {
   return value.dump(2, ' ', /*ensure_ascii=*/true) + "\n";
 }
 
+bool is_folder(const fs::path& path) {
+  std::error_code error;
+  return fs::is_directory(path, error);
+}
+
+bool is_file(const fs::path& path) {
+  std::error_code error;
+  return fs::is_regular_file(path, error);
+}
+
 void sync_directory(const fs::path& folder) {
   const int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return;  // durability is best effort where directories cannot be opened

@@ -39,6 +39,11 @@ void write_text_atomically(const std::filesystem::path& path, const std::string&
 // form transformers uses for config.json and the shard index.
 std::string python_style_json(const nlohmann::json& value);
 
+// Whether `path` is a folder / a regular file (after symlinks); false, never an
+// exception, when it cannot be examined (permissions, over-long names).
+bool is_folder(const std::filesystem::path& path);
+bool is_file(const std::filesystem::path& path);
+
 // Makes a rename or file creation inside `folder` durable.
 void sync_directory(const std::filesystem::path& folder);
 

@@ -19,7 +19,7 @@
 namespace {
 
 // Long cell values are cut so a row fits on a screen.
-std::string preview(const nlohmann::json& value, std::size_t width = 70) {
+std::string preview(const wizard::Row& value, std::size_t width = 70) {
   std::string text = value.is_string() ? value.get<std::string>() : value.dump();
   for (auto& c : text) {
     if (c == '\n') c = ' ';

@@ -6,7 +6,7 @@
 
 namespace wizard {
 
-void Dataset::append(nlohmann::json row, RowOrigin origin) {
+void Dataset::append(Row row, RowOrigin origin) {
   if (!row.is_object()) {
     throw Error(origin.file + ":" + std::to_string(origin.line) +
                 ": a row must be a JSON object with named columns, found " + row.type_name());

@@ -82,9 +82,9 @@ Dataset read_jsonl(const fs::path& path) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    nlohmann::json row;
+    Row row;
     try {
-      row = nlohmann::json::parse(line);
+      row = Row::parse(line);
     } catch (const nlohmann::json::parse_error& error) {
       // error.byte is the 1-based offset in the line, i.e. the column.
       throw Error(path.string() + ":" + std::to_string(number) + ":" + std::to_string(error.byte) +

@@ -1,4 +1,5 @@
-// Rows as datasources produce them: JSON objects that remember where they came from.
+// Rows as datasources produce them: JSON objects that remember where they came
+// from. Key order is kept as read (chat templates' tojson output depends on it).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,8 @@
 
 namespace wizard {
 
+using Row = nlohmann::ordered_json;
+
 struct RowOrigin {
   std::string file;       // the file the row was read from
   std::int64_t line = 0;  // 1-based line (JSON Lines, CSV); 0 when not line-based
@@ -19,12 +22,12 @@ struct RowOrigin {
 class WIZARD_API Dataset {
  public:
   // Appends a row (a JSON object) and learns its columns.
-  void append(nlohmann::json row, RowOrigin origin);
+  void append(Row row, RowOrigin origin);
 
   std::size_t size() const { return rows_.size(); }
   bool empty() const { return rows_.empty(); }
-  const nlohmann::json& row(std::size_t index) const { return rows_.at(index); }
-  nlohmann::json& row(std::size_t index) { return rows_.at(index); }
+  const Row& row(std::size_t index) const { return rows_.at(index); }
+  Row& row(std::size_t index) { return rows_.at(index); }
   const RowOrigin& origin(std::size_t index) const { return origins_.at(index); }
   // Column names in first-seen order.
   const std::vector<std::string>& columns() const { return columns_; }
@@ -40,7 +43,7 @@ class WIZARD_API Dataset {
   void extend(const Dataset& other);
 
  private:
-  std::vector<nlohmann::json> rows_;
+  std::vector<Row> rows_;
   std::vector<RowOrigin> origins_;
   std::vector<std::string> columns_;
 };

@@ -3,6 +3,9 @@
 // v4.51 apply_chat_template (render, then keep up to the final message).
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "wizard/chat/apply_chat_template.hpp"
 
 namespace wizard {
@@ -122,6 +125,30 @@ TEST(ApplyChatTemplate, TemplateErrorsKeepTheirType) {
     EXPECT_TRUE(e.raised_by_template());
     EXPECT_EQ(e.reason(), "Only user and assistant roles are supported!");
     EXPECT_EQ(e.template_name(), "strict");
+  }
+}
+
+TEST(ApplyChatTemplate, OneTemplateRendersFromManyThreads) {
+  const ChatTemplate shared(
+      "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}"
+      "{{ loop.index }}:{{ m.content }};{% endfor %}{{ ns.n }}");
+  std::vector<std::string> results(8);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      Json messages = Json::array();
+      for (std::size_t i = 0; i <= t; ++i)
+        messages.push_back({{"role", "user"}, {"content", std::to_string(t)}});
+      for (int repeat = 0; repeat < 200; ++repeat)
+        results[t] = apply_chat_template(shared, messages);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    std::string expected;
+    for (std::size_t i = 0; i <= t; ++i)
+      expected += std::to_string(i + 1) + ":" + std::to_string(t) + ";";
+    EXPECT_EQ(results[t], expected + std::to_string(t + 1));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "tokenizer/added_vocabulary.hpp"
 
+#include <cstring>
+
 #include "tokenizer/normalizers.hpp"
 #include "tokenizer/unicode.hpp"
 #include "tokenizer/utf8.hpp"
@@ -83,7 +85,21 @@ void AddedVocabulary::Matcher::add(std::string_view pattern, std::size_t token_i
   }
   // The first token given a content keeps it (HF builds its automaton in token order).
   if (nodes_[node].token < 0) nodes_[node].token = static_cast<std::int64_t>(token_index);
-  first_byte_[static_cast<unsigned char>(pattern.front())] = true;
+  const auto first = static_cast<unsigned char>(pattern.front());
+  if (!first_byte_[first]) ++distinct_first_bytes_;
+  first_byte_[first] = true;
+  only_first_byte_ = first;
+}
+
+std::size_t AddedVocabulary::Matcher::next_candidate(std::string_view text,
+                                                     std::size_t from) const {
+  if (distinct_first_bytes_ == 1) {  // e.g. every token starts with '<': memchr is much faster
+    const void* hit = std::memchr(text.data() + from, only_first_byte_, text.size() - from);
+    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data())
+               : text.size();
+  }
+  while (from < text.size() && !first_byte_[static_cast<unsigned char>(text[from])]) ++from;
+  return from;
 }
 
 std::int64_t AddedVocabulary::Matcher::longest_at(std::string_view text, std::size_t pos,
@@ -115,10 +131,8 @@ void AddedVocabulary::Matcher::split(const std::vector<AddedToken>& tokens, std:
   std::size_t search = 0;    // where the next automaton match may start
   if (!empty()) {
     while (search < text.size()) {
-      if (!first_byte_[static_cast<unsigned char>(text[search])]) {
-        ++search;
-        continue;
-      }
+      search = next_candidate(text, search);
+      if (search >= text.size()) break;
       std::size_t match_end = 0;
       const std::int64_t index = longest_at(text, search, match_end);
       if (index < 0) {

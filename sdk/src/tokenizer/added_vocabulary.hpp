@@ -65,8 +65,12 @@ class AddedVocabulary {
     };
     // The longest pattern starting at `pos`: its token index, or -1.
     std::int64_t longest_at(std::string_view text, std::size_t pos, std::size_t& end) const;
+    // The first position at or after `from` where a pattern may start.
+    std::size_t next_candidate(std::string_view text, std::size_t from) const;
     std::vector<Node> nodes_{Node{}};
     bool first_byte_[256] = {};
+    int distinct_first_bytes_ = 0;
+    unsigned char only_first_byte_ = 0;
   };
 
   std::vector<AddedToken> tokens_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "tokenizer/byte_level.hpp"
 #include "tokenizer/utf8.hpp"
 #include "wizard/base/error.hpp"
 
@@ -119,16 +120,24 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const JsonView& model) {
   return bpe;
 }
 
-void BpeModel::tokenize(std::string_view word, std::vector<std::int32_t>& ids) const {
+void BpeModel::tokenize(std::string_view word, bool byte_level,
+                        std::vector<std::int32_t>& ids) const {
   if (word.empty()) return;
-  if (ignore_merges_)
-    if (const auto id = vocab_.find(word)) {
-      ids.push_back(*id);
-      return;
-    }
+  // The cache is keyed by the word as given (raw bytes when byte_level): hits skip the mapping.
   if (cache_.lookup(word, ids)) return;
+  thread_local std::string mapped;
+  std::string_view token = word;
+  if (byte_level) {
+    mapped.clear();
+    append_byte_level(mapped, word);
+    token = mapped;
+  }
   const std::size_t first = ids.size();
-  merge_word(word, ids);
+  const auto whole = ignore_merges_ ? vocab_.find(token) : std::nullopt;
+  if (whole)
+    ids.push_back(*whole);
+  else
+    merge_word(token, ids);
   cache_.insert(word, ids.data() + first, ids.size() - first);
 }
 

@@ -58,8 +58,9 @@ class BpeModel {
  public:
   static std::unique_ptr<BpeModel> from_json(const JsonView& model);
 
-  // Appends the ids of one pre-tokenized word.
-  void tokenize(std::string_view word, std::vector<std::int32_t>& ids) const;
+  // Appends the ids of one pre-tokenized word. With `byte_level`, `word` holds
+  // raw bytes still to be mapped to the ByteLevel alphabet.
+  void tokenize(std::string_view word, bool byte_level, std::vector<std::int32_t>& ids) const;
 
   const Vocabulary& vocabulary() const { return vocab_; }
 

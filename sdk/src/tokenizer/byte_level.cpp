@@ -40,10 +40,16 @@ const Alphabet& alphabet() {
 
 void append_byte_level(std::string& out, std::string_view bytes) {
   const Alphabet& a = alphabet();
+  std::size_t size = out.size();
+  out.resize(size + 2 * bytes.size());  // at most two UTF-8 bytes per input byte
+  char* write = out.data();
   for (const char c : bytes) {
     const auto b = static_cast<unsigned char>(c);
-    out.append(a.utf8[b].data(), a.utf8_length[b]);
+    write[size] = a.utf8[b][0];
+    write[size + 1] = a.utf8[b][1];
+    size += a.utf8_length[b];
   }
+  out.resize(size);
 }
 
 bool append_byte_level_decoded(std::string& out, std::string_view token) {

@@ -29,6 +29,10 @@ struct Span {
 struct PieceList {
   std::string text;
   std::vector<Piece> pieces;
+  // The pieces still hold raw bytes that the ByteLevel pre-tokenizer maps to
+  // its alphabet. The mapping is deferred to the model, so that cached words
+  // skip it; any later step that reads text calls materialize_byte_level().
+  bool byte_level_pending = false;
   // Reused scratch buffers (kept here so a thread-local PieceList allocates once).
   std::string next_text;
   std::vector<Piece> next_pieces;
@@ -40,10 +44,14 @@ struct PieceList {
   void reset(std::string_view segment, bool at_origin) {
     text.assign(segment.data(), segment.size());
     pieces.clear();
+    byte_level_pending = false;
     if (!segment.empty())
       pieces.push_back({0, static_cast<std::uint32_t>(segment.size()), at_origin});
   }
 };
+
+// Applies a pending ByteLevel mapping to every piece.
+void materialize_byte_level(PieceList& list);
 
 // HF's SplitDelimiterBehavior.
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };

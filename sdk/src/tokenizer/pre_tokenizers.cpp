@@ -4,7 +4,6 @@
 
 #include <vector>
 
-#include "tokenizer/byte_level.hpp"
 #include "tokenizer/pattern.hpp"
 #include "tokenizer/unicode.hpp"
 #include "tokenizer/utf8.hpp"
@@ -20,6 +19,7 @@ namespace {
 // Cuts every piece of `list` at the spans `find_spans(piece_text, piece_begin, spans)` yields.
 template <class FindSpans>
 void cut_pieces(PieceList& list, SplitBehavior behavior, FindSpans&& find_spans) {
+  materialize_byte_level(list);
   list.next_pieces.clear();
   for (const Piece& piece : list.pieces) {
     find_spans(list.view(piece), piece.begin, list.spans);
@@ -32,6 +32,7 @@ void cut_pieces(PieceList& list, SplitBehavior behavior, FindSpans&& find_spans)
 // new text and the pieces cut from it.
 template <class Rewrite>
 void rewrite_pieces(PieceList& list, Rewrite&& rewrite) {
+  materialize_byte_level(list);
   list.next_text.clear();
   list.next_pieces.clear();
   for (const Piece& piece : list.pieces)
@@ -71,47 +72,36 @@ class Split final : public PreTokenizer {
   bool invert_;
 };
 
+// Leaves the bytes raw and marks the list: the model maps them to the byte
+// alphabet only for words it has not cached (see PieceList::byte_level_pending).
 class ByteLevel final : public PreTokenizer {
  public:
   ByteLevel(bool add_prefix_space, bool use_regex)
       : add_prefix_space_(add_prefix_space),
         use_regex_(use_regex),
-        regex_(Regex::compile(gpt2_pattern())) {}
+        words_(Pattern::regex(gpt2_pattern())) {}
   void pre_tokenize(PieceList& list) const override {
-    thread_local std::string prefixed;
-    rewrite_pieces(list, [&](std::string_view text, const Piece& piece, std::string& out,
-                             std::vector<Piece>& pieces) {
-      if (add_prefix_space_ && text.front() != ' ') {
-        prefixed.assign(1, ' ');
-        prefixed.append(text);
-        text = prefixed;
-      }
-      const auto emit = [&](std::size_t begin, std::size_t end) {
+    if (add_prefix_space_)
+      rewrite_pieces(list, [](std::string_view text, const Piece& piece, std::string& out,
+                              std::vector<Piece>& pieces) {
         const auto start = static_cast<std::uint32_t>(out.size());
-        append_byte_level(out, text.substr(begin, end - begin));
-        if (end > begin)
-          pieces.push_back(
-              {start, static_cast<std::uint32_t>(out.size()), piece.at_origin && begin == 0});
-      };
-      if (!use_regex_) {
-        emit(0, text.size());
-        return;
-      }
-      // Isolated: matches and the gaps between them are all pieces.
-      std::size_t previous = 0;
-      regex_.for_each_match(text, [&](std::size_t begin, std::size_t end) {
-        if (previous < begin) emit(previous, begin);
-        emit(begin, end);
-        previous = end;
+        if (text.front() != ' ') out.push_back(' ');
+        out.append(text);
+        pieces.push_back({start, static_cast<std::uint32_t>(out.size()), piece.at_origin});
       });
-      if (previous < text.size()) emit(previous, text.size());
-    });
+    if (use_regex_)
+      cut_pieces(list, SplitBehavior::Isolated,
+                 [&](std::string_view text, std::uint32_t base, std::vector<Span>& spans) {
+                   words_.spans(text, base, spans);
+                 });
+    materialize_byte_level(list);  // a ByteLevel applied twice maps twice, as in HF
+    list.byte_level_pending = true;
   }
 
  private:
   bool add_prefix_space_;
   bool use_regex_;
-  Regex regex_;
+  Pattern words_;
 };
 
 class Metaspace final : public PreTokenizer {

@@ -65,18 +65,41 @@ struct FirstSet {
   }
 };
 
+// The fast form of a pattern that is an alternation of branches, each a
+// sequence of single-character atoms with greedy quantifiers, optionally
+// ended by a single-character look-ahead: `\s+(?!\S)`, `[^\r\n\p{L}\p{N}]?\p{L}+`,
+// `(?i:'s|'t)`. GPT-2, Llama-3 and Qwen split patterns have this form; they
+// are matched by direct backtracking over the atoms instead of the VM.
+struct LinearAtom {
+  RegexInstruction matcher;  // a single-character instruction (Char, CharFold, Class, Any...)
+  std::uint32_t min, max;
+};
+struct LinearBranch {
+  std::vector<LinearAtom> atoms;
+  bool has_look_ahead = false;
+  bool look_ahead_negated = false;
+  RegexInstruction look_ahead{RegexInstruction::Op::Any};
+  FirstSet first;
+};
+
 struct RegexProgram {
   std::vector<RegexInstruction> code;
   std::vector<CharClass> classes;
   std::vector<FirstSet> first_sets;
-  FirstSet first;  // of the whole pattern
+  FirstSet first;                    // of the whole pattern
+  std::vector<LinearBranch> linear;  // non-empty when the fast form applies
+  // For each ASCII lead byte (and 128 for any other), the branches that may
+  // match there, in pattern order: most positions try one branch only.
+  std::array<std::vector<std::uint16_t>, 129> linear_candidates;
 };
 
 class Regex {
  public:
   // Throws wizard::Error naming the pattern and offset for syntax this engine
   // does not support (back-references, \K, nested classes, ...).
-  static Regex compile(std::string_view pattern);
+  // `allow_linear` false forces the VM (tests compare both paths).
+  static Regex compile(std::string_view pattern, bool allow_linear = true);
+  bool uses_linear_matcher() const { return !program_->linear.empty(); }
 
   // The leftmost match at or after `from`; false if none. `text` must be valid UTF-8.
   bool find(std::string_view text, std::size_t from, std::size_t& begin, std::size_t& end) const;

@@ -86,6 +86,7 @@ class Parser {
       parse_quantifier(atom);
       concat.children.push_back(std::move(atom));
     }
+    if (concat.children.size() == 1) return std::move(concat.children.front());
     return concat;
   }
 
@@ -567,6 +568,20 @@ std::optional<std::uint32_t> fixed_width(const Node& node) {
   return std::nullopt;
 }
 
+RegexInstruction single_char_instruction(const Node& node) {
+  if (node.kind == Node::Kind::Char) {
+    RegexInstruction in{node.fold ? Op::CharFold : Op::Char};
+    in.a = node.cp;
+    return in;
+  }
+  if (node.kind == Node::Kind::Class) {
+    RegexInstruction in{Op::Class};
+    in.a = node.index;
+    return in;
+  }
+  return RegexInstruction{node.dot_all ? Op::Any : Op::AnyButNewline};
+}
+
 bool is_single_char(const Node& node) {
   return node.kind == Node::Kind::Char || node.kind == Node::Kind::Class ||
          node.kind == Node::Kind::Dot;
@@ -589,7 +604,7 @@ class Compiler {
       case Node::Kind::Char:
       case Node::Kind::Class:
       case Node::Kind::Dot:
-        program_.code.push_back(single_char(node));
+        program_.code.push_back(single_char_instruction(node));
         break;
       case Node::Kind::Concat:
         for (const Node& child : node.children) emit(child);
@@ -614,20 +629,6 @@ class Compiler {
   }
 
  private:
-  static RegexInstruction single_char(const Node& node) {
-    if (node.kind == Node::Kind::Char) {
-      RegexInstruction in{node.fold ? Op::CharFold : Op::Char};
-      in.a = node.cp;
-      return in;
-    }
-    if (node.kind == Node::Kind::Class) {
-      RegexInstruction in{Op::Class};
-      in.a = node.index;
-      return in;
-    }
-    return RegexInstruction{node.dot_all ? Op::Any : Op::AnyButNewline};
-  }
-
   std::size_t here() const { return program_.code.size(); }
 
   std::uint32_t add_first_set(const Node& node) {
@@ -676,7 +677,7 @@ class Compiler {
       in.b = node.min;
       in.c = node.max;
       program_.code.push_back(in);
-      program_.code.push_back(single_char(child));
+      program_.code.push_back(single_char_instruction(child));
       return;
     }
     for (std::uint32_t i = 0; i < node.min; ++i) emit(child);
@@ -737,14 +738,77 @@ class Compiler {
   std::string_view pattern_;
 };
 
+// ---- the linear fast form ----
+
+// Appends `node` as atoms of `branch`; false if it is not a sequence of
+// greedy single-character repeats (optionally ended by a one-character look-ahead).
+bool append_linear(const Node& node, LinearBranch& branch) {
+  if (branch.has_look_ahead) return false;  // the look-ahead must come last
+  switch (node.kind) {
+    case Node::Kind::Empty:
+      return true;
+    case Node::Kind::Char:
+    case Node::Kind::Class:
+    case Node::Kind::Dot:
+      branch.atoms.push_back({single_char_instruction(node), 1, 1});
+      return true;
+    case Node::Kind::Repeat:
+      if (!node.greedy || node.possessive || !is_single_char(node.children.front())) return false;
+      branch.atoms.push_back({single_char_instruction(node.children.front()), node.min, node.max});
+      return true;
+    case Node::Kind::Concat:
+      for (const Node& child : node.children)
+        if (!append_linear(child, branch)) return false;
+      return true;
+    case Node::Kind::Look:
+      if (node.behind || !is_single_char(node.children.front())) return false;
+      branch.has_look_ahead = true;
+      branch.look_ahead_negated = node.negate;
+      branch.look_ahead = single_char_instruction(node.children.front());
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Top-level alternatives, with nested alternations flattened: (A|B)|C matches as A|B|C.
+void collect_branches(const Node& node, std::vector<const Node*>& out) {
+  if (node.kind == Node::Kind::Alternation)
+    for (const Node& child : node.children) collect_branches(child, out);
+  else
+    out.push_back(&node);
+}
+
+std::vector<LinearBranch> linear_form(const Node& root, const RegexProgram& program) {
+  std::vector<const Node*> nodes;
+  collect_branches(root, nodes);
+  std::vector<LinearBranch> branches;
+  for (const Node* node : nodes) {
+    LinearBranch branch;
+    if (!append_linear(*node, branch) || branch.atoms.empty()) return {};
+    branch.first = first_set(*node, program);
+    branches.push_back(std::move(branch));
+  }
+  return branches;
+}
+
 }  // namespace
 
-Regex Regex::compile(std::string_view pattern) {
+Regex Regex::compile(std::string_view pattern, bool allow_linear) {
   auto program = std::make_shared<RegexProgram>();
   const Node root = Parser(pattern, *program).parse();
   Compiler(*program, pattern).emit(root);
   program->code.push_back(RegexInstruction{Op::Match});
   program->first = first_set(root, *program);
+  if (allow_linear) program->linear = linear_form(root, *program);
+  for (std::size_t i = 0; i < program->linear.size() && program->linear.size() < 0xFFFF; ++i) {
+    const FirstSet& first = program->linear[i].first;
+    for (std::size_t lead = 0; lead < 128; ++lead)
+      if (first.nullable || first.ascii[lead])
+        program->linear_candidates[lead].push_back(static_cast<std::uint16_t>(i));
+    if (first.nullable || first.non_ascii)
+      program->linear_candidates[128].push_back(static_cast<std::uint16_t>(i));
+  }
   Regex regex;
   regex.pattern_ = std::string(pattern);
   regex.program_ = std::move(program);

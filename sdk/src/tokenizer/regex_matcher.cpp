@@ -27,10 +27,40 @@ bool is_word_char(char32_t cp) {
          0;
 }
 
+// A grow-only stack: push/pop are a bounds check and a store.
+class FrameStack {
+ public:
+  std::size_t size() const { return size_; }
+  void push_back(const Frame& frame) {
+    if (size_ == frames_.size()) frames_.resize(frames_.size() * 2 + 64);
+    frames_[size_++] = frame;
+  }
+  Frame pop() { return frames_[--size_]; }
+  void resize(std::size_t size) { size_ = size; }
+
+ private:
+  std::vector<Frame> frames_;
+  std::size_t size_ = 0;
+};
+
 class Matcher {
  public:
-  Matcher(const RegexProgram& program, std::string_view text, std::vector<Frame>& stack)
+  Matcher(const RegexProgram& program, std::string_view text, FrameStack& stack)
       : code_(program.code), program_(program), text_(text), stack_(stack) {}
+
+  // End of the first branch of the linear form that matches at `pos`, or -1.
+  long run_linear(std::size_t pos) const {
+    if (pos >= text_.size()) {
+      for (const LinearBranch& branch : program_.linear)
+        if (branch.first.nullable)
+          if (const long end = match_atoms(branch, 0, pos); end >= 0) return end;
+      return -1;
+    }
+    const auto lead = static_cast<unsigned char>(text_[pos]);
+    for (const std::uint16_t index : program_.linear_candidates[lead < 128 ? lead : 128])
+      if (const long end = match_atoms(program_.linear[index], 0, pos); end >= 0) return end;
+    return -1;
+  }
 
   // End of the match of the sub-program starting at `pc` anchored at `pos`, or -1.
   long run(std::uint32_t pc, std::size_t pos) {
@@ -80,11 +110,28 @@ class Matcher {
             pc += 2;
             continue;
           }
-          while (count < in.c) {
-            const std::uint32_t length = match_one(one, pos);
-            if (!length) break;
-            pos += length;
-            if (++count == in.b) min_end = pos;
+          if (one.op == Op::Class) {
+            // The hot loop of \p{L}+ and friends: ASCII straight from the class table.
+            const CharClass& cls = program_.classes[one.a];
+            while (count < in.c && pos < text_.size()) {
+              const auto lead = static_cast<unsigned char>(text_[pos]);
+              if (lead < 0x80) {
+                if (!cls.matches(lead)) break;
+                ++pos;
+              } else {
+                const CodePoint cp = decode_utf8(text_, pos);
+                if (!cls.matches(cp.value)) break;
+                pos += cp.length;
+              }
+              if (++count == in.b) min_end = pos;
+            }
+          } else {
+            while (count < in.c) {
+              const std::uint32_t length = match_one(one, pos);
+              if (!length) break;
+              pos += length;
+              if (++count == in.b) min_end = pos;
+            }
           }
           if (count < in.b) goto fail;
           if (count > in.b)
@@ -128,11 +175,39 @@ class Matcher {
   }
 
  private:
+  // Atoms from `index` on at `pos`: each greedy atom takes as much as it can and
+  // gives back one character at a time, exactly as the VM would backtrack.
+  long match_atoms(const LinearBranch& branch, std::size_t index, std::size_t pos) const {
+    if (index == branch.atoms.size()) {
+      if (branch.has_look_ahead &&
+          (match_one(branch.look_ahead, pos) != 0) == branch.look_ahead_negated)
+        return -1;
+      return static_cast<long>(pos);
+    }
+    const LinearAtom& atom = branch.atoms[index];
+    std::uint32_t count = 0;
+    std::size_t end = pos;
+    while (count < atom.max) {
+      const std::uint32_t length = match_one(atom.matcher, end);
+      if (!length) break;
+      end += length;
+      ++count;
+    }
+    if (count < atom.min) return -1;
+    for (;;) {
+      const long result = index + 1 == branch.atoms.size() && !branch.has_look_ahead
+                              ? static_cast<long>(end)
+                              : match_atoms(branch, index + 1, end);
+      if (result >= 0 || count == atom.min) return result;
+      end = previous_boundary(text_, end);
+      --count;
+    }
+  }
+
   // Pops frames until one yields a state to resume from; false when none is left.
   bool backtrack(std::size_t base, std::uint32_t& pc, std::size_t& pos) {
     while (stack_.size() > base) {
-      Frame frame = stack_.back();
-      stack_.pop_back();
+      const Frame frame = stack_.pop();
       switch (frame.kind) {
         case Frame::Resume:
           pc = frame.pc;
@@ -167,6 +242,7 @@ class Matcher {
   std::uint32_t match_one(const RegexInstruction& in, std::size_t pos) const {
     if (pos >= text_.size()) return 0;
     const unsigned char lead = static_cast<unsigned char>(text_[pos]);
+    if (lead < 0x80 && in.op == Op::Class) return program_.classes[in.a].matches(lead) ? 1 : 0;
     const CodePoint cp = lead < 0x80 ? CodePoint{lead, 1} : decode_utf8(text_, pos);
     bool hit = false;
     switch (in.op) {
@@ -217,14 +293,14 @@ class Matcher {
   const std::vector<RegexInstruction>& code_;
   const RegexProgram& program_;
   std::string_view text_;
-  std::vector<Frame>& stack_;
+  FrameStack& stack_;
 };
 
 }  // namespace
 
 bool Regex::find(std::string_view text, std::size_t from, std::size_t& begin,
                  std::size_t& end) const {
-  thread_local std::vector<Frame> stack;
+  thread_local FrameStack stack;
   const RegexProgram& program = *program_;
   Matcher matcher(program, text, stack);
   for (std::size_t start = from; start <= text.size();) {
@@ -232,7 +308,8 @@ bool Regex::find(std::string_view text, std::size_t from, std::size_t& begin,
                               ? program.first.admits(static_cast<unsigned char>(text[start]))
                               : program.first.nullable;
     if (possible) {
-      const long match_end = matcher.run(0, start);
+      const long match_end =
+          program.linear.empty() ? matcher.run(0, start) : matcher.run_linear(start);
       if (match_end >= 0) {
         begin = start;
         end = static_cast<std::size_t>(match_end);

@@ -1,5 +1,7 @@
 #include "tokenizer/pieces.hpp"
 
+#include "tokenizer/byte_level.hpp"
+
 namespace wizard::tokenizer {
 
 void split_piece(const Piece& piece, std::vector<Span>& spans, SplitBehavior behavior,
@@ -58,6 +60,19 @@ void split_piece(const Piece& piece, std::vector<Span>& spans, SplitBehavior beh
     if (span.is_match || span.begin == span.end) continue;
     out.push_back({span.begin, span.end, piece.at_origin && span.begin == piece.begin});
   }
+}
+
+void materialize_byte_level(PieceList& list) {
+  if (!list.byte_level_pending) return;
+  list.next_text.clear();
+  for (Piece& piece : list.pieces) {
+    const auto begin = static_cast<std::uint32_t>(list.next_text.size());
+    append_byte_level(list.next_text, list.view(piece));
+    piece.begin = begin;
+    piece.end = static_cast<std::uint32_t>(list.next_text.size());
+  }
+  list.text.swap(list.next_text);
+  list.byte_level_pending = false;
 }
 
 }  // namespace wizard::tokenizer

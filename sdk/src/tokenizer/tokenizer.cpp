@@ -39,7 +39,7 @@ void Tokenizer::Impl::encode(std::string_view text, bool add_special_tokens,
     ws.pieces.reset(segment, at_origin);
     if (pre_tokenizer) pre_tokenizer->pre_tokenize(ws.pieces);
     for (const tokenizer::Piece& piece : ws.pieces.pieces)
-      model->tokenize(ws.pieces.view(piece), ids);
+      model->tokenize(ws.pieces.view(piece), ws.pieces.byte_level_pending, ids);
   };
 
   added->split_raw(text, ws.raw_segments);

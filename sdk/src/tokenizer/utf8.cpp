@@ -1,5 +1,7 @@
 #include "tokenizer/utf8.hpp"
 
+#include <cstring>
+
 namespace wizard::tokenizer {
 
 void append_utf8(std::string& out, char32_t cp) {
@@ -74,7 +76,15 @@ std::string from_utf8_lossy(std::string_view bytes) {
 }
 
 bool is_valid_utf8(std::string_view bytes) {
-  for (std::size_t pos = 0; pos < bytes.size();) {
+  std::size_t pos = 0;
+  // ASCII runs eight bytes at a time.
+  while (pos + 8 <= bytes.size()) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, bytes.data() + pos, 8);
+    if (chunk & 0x8080808080808080ull) break;
+    pos += 8;
+  }
+  while (pos < bytes.size()) {
     const CodePoint cp = decode_utf8(bytes, pos);
     if (cp.value == 0xFFFD && cp.length != 3) return false;
     pos += cp.length;

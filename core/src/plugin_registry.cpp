@@ -257,16 +257,25 @@ const PluginClass& PluginRegistry::resolve_any(const std::string& requested) con
   throw ConfigError(message);
 }
 
-std::shared_ptr<Plugin> PluginRegistry::create(PluginKind kind, const std::string& name,
-                                               const Config& config,
-                                               const SourceLocation& named_at) {
-  const PluginClass* plugin = nullptr;
+const PluginClass& PluginRegistry::resolve_at(PluginKind kind, const std::string& name,
+                                              const SourceLocation& named_at) const {
   try {
-    plugin = &resolve(kind, name);
+    return resolve(kind, name);
   } catch (const ConfigError& error) {
     if (named_at.file.empty()) throw;
     throw ConfigError(named_at.str() + ": " + error.what());
   }
+}
+
+OptionDocs PluginRegistry::options(PluginKind kind, const std::string& name,
+                                   const SourceLocation& named_at) {
+  return resolve_at(kind, name, named_at).record->options();
+}
+
+std::shared_ptr<Plugin> PluginRegistry::create(PluginKind kind, const std::string& name,
+                                               const Config& config,
+                                               const SourceLocation& named_at) {
+  const PluginClass* plugin = &resolve_at(kind, name, named_at);
   std::unique_ptr<Plugin> object = plugin->record->create(config, *this);
   // The object keeps its library alive (libraries are never unloaded anyway).
   auto library = plugin->library;

@@ -57,8 +57,13 @@ class PluginRegistry : public PluginHost {
   std::shared_ptr<Plugin> create(PluginKind kind, const std::string& name, const Config& config,
                                  const SourceLocation& named_at) override;
   using PluginHost::create;
+  OptionDocs options(PluginKind kind, const std::string& name,
+                     const SourceLocation& named_at) override;
 
  private:
+  // resolve(), with `named_at` prefixed to any error.
+  const PluginClass& resolve_at(PluginKind kind, const std::string& name,
+                                const SourceLocation& named_at) const;
   void scan_directory(const std::filesystem::path& dir);
   void load_library(const std::filesystem::path& path);
   std::vector<const PluginClass*> matches(PluginKind kind, const std::string& name) const;

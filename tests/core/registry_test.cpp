@@ -50,11 +50,12 @@ TEST(Registry, CreatesObjectsThatWork) {
   PluginRegistry registry({TEST_GOOD_PLUGIN_DIR});
   auto loss = registry.create<wizard::Loss>("test_good.ScaledSigmoid", table("scale = 2.0\n"));
   wizard::PreferenceLogps logps{at::tensor({-1.0, -2.0}), at::tensor({-1.0, -1.0}),
-                                at::tensor({1.0, 1.0}), at::tensor({1.0, 1.0})};
+                                at::tensor({1.0, 1.0}), at::tensor({1.0, 1.0}), at::tensor(0.0)};
   const auto out = loss->compute(logps);
   // margin = 2 * (chosen - rejected) = [0, -2]: losses = [log 2, log(1 + e^2)].
   EXPECT_NEAR(out.losses[0].item<double>(), std::log(2.0), 1e-12);
   EXPECT_NEAR(out.losses[1].item<double>(), std::log1p(std::exp(2.0)), 1e-12);
+  EXPECT_NEAR(out.loss.item<double>(), (std::log(2.0) + std::log1p(std::exp(2.0))) / 2, 1e-12);
 
   auto source = registry.create<wizard::DataSource>(
       "counting", table("count = 4\nlabels = { prefix = \"r\" }\n"));

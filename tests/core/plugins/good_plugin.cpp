@@ -18,9 +18,15 @@ class ScaledSigmoidLoss : public wizard::Loss {
       : scale_(config.get<double>("scale", 1.0)) {}
 
   wizard::PreferenceLoss compute(const wizard::PreferenceLogps& logps) const override {
-    const at::Tensor chosen = scale_ * logps.chosen_logps;
-    const at::Tensor rejected = scale_ * logps.rejected_logps;
-    return {-at::log_sigmoid(chosen - rejected), chosen.detach(), rejected.detach()};
+    const at::Tensor chosen = scale_ * logps.chosen_logps_sum;
+    const at::Tensor rejected = scale_ * logps.rejected_logps_sum;
+    const at::Tensor losses = -at::log_sigmoid(chosen - rejected);
+    return {losses.mean(),
+            losses,
+            logps.chosen_logps_sum.detach(),
+            logps.rejected_logps_sum.detach(),
+            chosen.detach(),
+            rejected.detach()};
   }
 
  private:

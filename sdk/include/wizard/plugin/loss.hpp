@@ -1,5 +1,6 @@
-// A preference loss: turns per-sequence log-probabilities into per-pair losses
-// and rewards. It never sees the model, so a new loss is a few lines.
+// A preference loss: turns per-sequence log-probabilities into the loss to
+// minimise and the rewards TRL logs. It never sees the model, so a new loss is
+// a few lines (see plugins/losses/ and examples/custom_plugin/).
 #pragma once
 
 #include <ATen/Tensor.h>
@@ -8,18 +9,24 @@
 
 namespace wizard {
 
-// Per pair of the micro-batch, shape [B] each.
+// One micro-batch of B preference pairs, as the recipe measured it.
 struct PreferenceLogps {
-  at::Tensor chosen_logps;     // sum of log p over the chosen completion tokens
-  at::Tensor rejected_logps;   // same for the rejected completion
-  at::Tensor chosen_tokens;    // number of chosen completion tokens
-  at::Tensor rejected_tokens;  // number of rejected completion tokens
+  at::Tensor chosen_logps_sum;    // [B] sum of log p(token) over the chosen completion
+  at::Tensor rejected_logps_sum;  // [B] same for the rejected completion
+  at::Tensor chosen_tokens;       // [B] completion tokens counted in the sums (float)
+  at::Tensor rejected_tokens;     // [B]
+  // The behaviour-cloning term as TRL computes it: cross entropy averaged over
+  // every chosen completion token of the micro-batch (EOS included). Scalar.
+  at::Tensor nll_loss;
 };
 
 struct PreferenceLoss {
-  at::Tensor losses;            // [B], averaged by the trainer
-  at::Tensor chosen_rewards;    // [B], detached
-  at::Tensor rejected_rewards;  // [B], detached
+  at::Tensor loss;              // scalar to minimise, including any NLL term
+  at::Tensor losses;            // [B] the per-pair preference losses
+  at::Tensor chosen_logps;      // [B] the log-probs the loss used (sums or averages), detached
+  at::Tensor rejected_logps;    // [B]
+  at::Tensor chosen_rewards;    // [B] detached
+  at::Tensor rejected_rewards;  // [B] detached
 };
 
 class WIZARD_API Loss : public Plugin {

@@ -48,6 +48,11 @@ class WIZARD_API PluginHost {
   virtual std::shared_ptr<Plugin> create(PluginKind kind, const std::string& name,
                                          const Config& config, const SourceLocation& named_at) = 0;
 
+  // The documented options of plugin `name` (for recipes that gather a
+  // plugin's options from a larger table, as CPO does for the loss).
+  virtual OptionDocs options(PluginKind kind, const std::string& name,
+                             const SourceLocation& named_at) = 0;
+
   template <class Interface>
   std::shared_ptr<Interface> create(const std::string& name, const Config& config,
                                     const SourceLocation& named_at = {}) {

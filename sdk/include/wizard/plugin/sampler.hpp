@@ -13,6 +13,7 @@ struct SamplerInput {
   std::vector<std::int64_t> lengths;  // tokens per example (0 when unknown)
   std::int64_t batch_size = 1;        // examples per batch
   std::int64_t epoch = 0;             // 0-based; samplers derive per-epoch randomness from it
+  std::uint64_t seed = 0;             // the run's seed (training_args_spec.seed)
 };
 
 class WIZARD_API Sampler : public Plugin {

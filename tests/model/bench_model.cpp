@@ -1,0 +1,147 @@
+// Forward + backward time of a Qwen2.5-0.5B-shaped model (init_model preset) on 512 tokens,
+// with the LM head applied at half of the positions, as a preference-optimisation step
+// computes log-probs only at completion positions.
+//
+//   OPENBLAS_CORETYPE=SkylakeX build/bin/bench_model [--dtype bfloat16|float32]
+//       [--layout padded|prefix] [--tokens 512] [--steps 3] [--threads 2] [--checkpointing]
+//       [--model DIR]
+//
+// The model folder is created once (bf16 weights) in $TMPDIR/wizard-bench-qwen2.5-0.5b and
+// reused. Times are per step: the median of --steps runs after one warm-up run.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "wizard/model/causal_lm.hpp"
+#include "wizard/model/init_model.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+using wizard::model::AttentionLayout;
+using wizard::model::CausalLM;
+
+struct Args {
+  std::string dtype = "bfloat16";
+  std::string layout = "padded";
+  int64_t tokens = 512;
+  int steps = 3;
+  int threads = 2;
+  bool checkpointing = false;
+  fs::path model = fs::temp_directory_path() / "wizard-bench-qwen2.5-0.5b";
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error(flag + " needs a value");
+      return argv[++i];
+    };
+    if (flag == "--dtype")
+      a.dtype = value();
+    else if (flag == "--layout")
+      a.layout = value();
+    else if (flag == "--tokens")
+      a.tokens = std::stoll(value());
+    else if (flag == "--steps")
+      a.steps = std::stoi(value());
+    else if (flag == "--threads")
+      a.threads = std::stoi(value());
+    else if (flag == "--checkpointing")
+      a.checkpointing = true;
+    else if (flag == "--model")
+      a.model = value();
+    else
+      throw std::runtime_error("unknown flag " + flag);
+  }
+  return a;
+}
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// padded: one full row. prefix: [prompt | chosen | rejected] (half prompt, a quarter each),
+// both completions attending to the prompt. Either way the LM head runs on half the tokens.
+struct Batch {
+  at::Tensor ids;
+  AttentionLayout layout = AttentionLayout::packed({{1}}, 1);
+  at::Tensor head_positions;  // flat indices into [R*T]
+};
+
+Batch make_batch(const Args& a, int64_t vocab) {
+  Batch b;
+  const int64_t T = a.tokens;
+  b.ids = at::randint(0, vocab, {1, T}, at::kLong);
+  if (a.layout == "prefix") {
+    const int64_t prompt = T / 2, answer = T / 4;
+    b.layout = AttentionLayout::segmented(
+        {{{0, prompt, -1}, {prompt, answer, 0}, {prompt + answer, T - prompt - answer, 0}}}, T);
+    b.head_positions = at::arange(prompt, T, at::kLong);
+  } else {
+    b.layout = AttentionLayout::padded(at::ones({1, T}, at::kLong));
+    b.head_positions = at::arange(T / 2, T, at::kLong);
+  }
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = parse(argc, argv);
+  at::set_num_threads(a.threads);
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("threads %d, OPENBLAS_CORETYPE=%s, MKLDNN %s\n", a.threads,
+              coretype ? coretype : "(unset)", at::hasMKLDNN() ? "yes" : "no");
+  if (!fs::exists(a.model / "config.json")) {
+    auto options = wizard::model::InitModelOptions::preset("qwen2.5-0.5b");
+    options.dtype = "bfloat16";
+    const auto start = Clock::now();
+    wizard::model::init_model(a.model, options);
+    std::printf("init_model qwen2.5-0.5b -> %s: %.1f s\n", a.model.c_str(), seconds_since(start));
+  }
+  CausalLM model = CausalLM::from_pretrained(a.model, wizard::model::dtype_from_name(a.dtype));
+  model.set_gradient_checkpointing(a.checkpointing);
+  const Batch batch = make_batch(a, model.config().vocab_size);
+  const at::Tensor positions = batch.layout.position_ids();
+  const at::Tensor targets = batch.ids.reshape({-1}).index_select(0, batch.head_positions);
+
+  std::vector<double> forward_times, backward_times;
+  for (int step = 0; step <= a.steps; ++step) {
+    for (at::Tensor& p : model.parameters()) p.mutable_grad() = at::Tensor();
+    auto start = Clock::now();
+    const at::Tensor hidden = model.forward(batch.ids, positions, batch.layout);
+    const at::Tensor rows =
+        hidden.reshape({-1, hidden.size(-1)}).index_select(0, batch.head_positions);
+    const at::Tensor logprobs = at::log_softmax(model.lm_head(rows).to(at::kFloat), -1);
+    const at::Tensor loss = -logprobs.gather(1, targets.unsqueeze(1)).mean();
+    const double forward = seconds_since(start);
+    start = Clock::now();
+    loss.backward();
+    const double backward = seconds_since(start);
+    if (step == 0) continue;  // warm-up
+    forward_times.push_back(forward);
+    backward_times.push_back(backward);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double f = median(forward_times), b = median(backward_times);
+  std::printf(
+      "%s %s layout, %lld tokens, checkpointing %s: forward %.3f s, backward %.3f s, "
+      "step %.3f s (%.0f tokens/s)\n",
+      a.dtype.c_str(), a.layout.c_str(), static_cast<long long>(a.tokens),
+      a.checkpointing ? "on" : "off", f, b, f + b, a.tokens / (f + b));
+  return 0;
+}

@@ -18,7 +18,7 @@ void split_piece(const Piece& piece, std::vector<Span>& spans, SplitBehavior beh
       break;
     case SplitBehavior::MergedWithPrevious: {
       bool previous_match = false;
-      for (const Span& span : spans) {
+      for (const Span span : spans) {  // a copy: the slot may be overwritten below
         if (span.is_match && !previous_match && kept > 0)
           spans[kept - 1].end = span.end;
         else
@@ -44,8 +44,8 @@ void split_piece(const Piece& piece, std::vector<Span>& spans, SplitBehavior beh
       break;
     }
     case SplitBehavior::Contiguous: {
-      int previous = -1;  // unknown, then 0 / 1
-      for (const Span& span : spans) {
+      int previous = -1;               // unknown, then 0 / 1
+      for (const Span span : spans) {  // a copy: the slot may be overwritten below
         if (previous == static_cast<int>(span.is_match) && kept > 0)
           spans[kept - 1].end = span.end;
         else

@@ -40,5 +40,6 @@ Command run_command();
 Command check_command();
 Command plugins_command();
 Command help_command();
+Command init_model_command();
 
 }  // namespace wizard::core

@@ -188,3 +188,22 @@ TEST(Cli, WrongAbiPluginIsReportedNotLoaded) {
   EXPECT_CONTAINS(r.output, "not loaded:");
   EXPECT_CONTAINS(r.output, "built for wizard ABI 999 with LibTorch 9.9");
 }
+
+TEST(Cli, InitModelWritesALoadableFolder) {
+  const fs::path dir = wizard::test::temp_dir("cli-init-model");
+  const Result r = run_wizard("init-model " + (dir / "m").string() + " --hidden_size 32 --seed 7");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* file :
+       {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
+    EXPECT_TRUE(fs::exists(dir / "m" / file)) << file;
+  }
+  std::ifstream config(dir / "m" / "config.json");
+  const std::string text((std::istreambuf_iterator<char>(config)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_CONTAINS(text, "\"hidden_size\": 32");
+  const Result bad = run_wizard("init-model " + (dir / "x").string() + " --num_attention_heads 5");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  const Result preset = run_wizard("init-model " + (dir / "y").string() + " --preset qwen9");
+  EXPECT_EQ(preset.exit_code, 2);
+  EXPECT_CONTAINS(preset.output, "qwen2.5-0.5b");
+}

@@ -118,5 +118,32 @@ TEST(JinjaTests, RendersAsPythonJinja) {
   });
 }
 
+// map, select, unique, ... return Python generators (truthy, one pass, no len),
+// reverse returns an iterator, and dict.keys()/values()/items() return views.
+TEST(JinjaLazySequences, BehaveAsPythonGeneratorsAndViews) {
+  expect_renders({
+      {"{% set users = m | selectattr('role', 'equalto', 'nobody') %}{% if users %}generators are "
+       "truthy{% endif %}|{{ users | list }}|{{ m | selectattr('role', 'equalto', 'nobody') | list "
+       "| length }}",
+       "generators are truthy|[]|0"},
+      {"{% set g = l | map('string') %}{{ g | join(',') }}|{{ g | join(',') }}|{% for x in "
+       "l|select('odd') %}{{ x }}{% endfor %}",
+       "3,1,2||31"},
+      {"{{ d.items() | length }} {{ d.keys() }} {{ d.values() }} {{ d.items() }} {{ 'a' in "
+       "d.keys() }} {% if {}.items() %}x{% else %}empty view is falsy{% endif %}",
+       "2 dict_keys(['a', 'b']) dict_values([1, [1, 2]]) dict_items([('a', 1), ('b', [1, 2])]) "
+       "True empty view is falsy"},
+      {"{{ l | reverse | list }} {{ (l | map('string') | reverse) }} {{ d | reverse | list }} {{ x "
+       "| reverse | list }}",
+       "[2, 1, 3] ['2', '1', '3'] ['b', 'a'] []"},
+      {"{{ 0 | map('string') | list }} {{ none | select | list }} {{ x | selectattr('y') | list }} "
+       "{{ s % x }}|{{ 'abc' % [1, 2] }}|{{ '%s' % {'a': 1} }}",
+       "[] [] [] Hello World|abc|{'a': 1}"},
+      {"{{ 'a' is iterable }} {{ l | select('odd') is iterable }} {{ l | select('odd') is sequence "
+       "}} {{ d.keys() is sequence }} {{ x is callable }} {{ x is iterable }}",
+       "True True False False True True"},
+  });
+}
+
 }  // namespace
 }  // namespace wizard::chat_test

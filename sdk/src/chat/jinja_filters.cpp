@@ -8,6 +8,7 @@
 #include "chat/jinja_builtins.hpp"
 #include "chat/jinja_filter_support.hpp"
 #include "chat/jinja_format.hpp"
+#include "chat/jinja_iterables.hpp"
 #include "chat/jinja_json.hpp"
 #include "chat/jinja_methods.hpp"
 #include "chat/jinja_operators.hpp"
@@ -134,18 +135,22 @@ Value filter_first(const Value& input, const Arguments& args) {
 
 Value filter_last(const Value& input, const Arguments& args) {
   BoundArguments("last", args, {});
+  // Jinja takes next(reversed(seq)), which generators do not support.
+  if (is_generator(input)) fail("'" + input.type_name() + "' object is not reversible");
   const List items = iterate(input);
   return items.empty() ? Value::undefined("No last item, sequence was empty.") : items.back();
 }
 
 Value filter_float(const Value& input, const Arguments& args) {
   const BoundArguments bound("float", args, {"default"});
+  if (input.is_undefined()) fail_undefined(input);  // float(Undefined) raises
   if (auto number = parse_python_float(input)) return Value::real(*number);
   return bound.get_or(0, Value::real(0.0));
 }
 
 Value filter_int(const Value& input, const Arguments& args) {
   const BoundArguments bound("int", args, {"default", "base"});
+  if (input.is_undefined()) fail_undefined(input);  // int(Undefined) raises
   const int base = bound.has(1) ? static_cast<int>(bound.get(1).as_int()) : 10;
   if (auto number = parse_python_int(input, base)) return Value::integer(*number);
   // Jinja's quirk: "42.23"|int is 42, through float.
@@ -180,8 +185,11 @@ Value filter_indent(const Value& input, const Arguments& args) {
         static_cast<std::size_t>(std::max<std::int64_t>(0, bound.has(0) ? width.as_int() : 4)),
         ' ');
   }
+  if (input.is_undefined()) fail_undefined(input);
+  if (!input.is_string())
+    fail("unsupported operand type(s) for +=: '" + input.type_name() + "' and 'str'");
   // Jinja appends a newline first so that splitlines() keeps a trailing empty line.
-  const std::vector<std::string> lines = unicode::split_lines(to_str(input) + "\n");
+  const std::vector<std::string> lines = unicode::split_lines(input.as_string() + "\n");
   std::string out;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (i) out += '\n';
@@ -197,7 +205,7 @@ Value filter_items(const Value& input, const Arguments& args) {
   BoundArguments("items", args, {});
   if (input.is_undefined()) return Value::list({});
   if (!input.is_dict()) fail("Can only get item pairs from a mapping.");
-  return call_method(input, "items", {});
+  return Value::list(iterate(call_method(input, "items", {})));
 }
 
 Value filter_join(const Value& input, const Arguments& args) {
@@ -234,6 +242,7 @@ Value filter_upper(const Value& input, const Arguments& args) {
 }
 
 Value filter_map(const Value& input, const Arguments& args) {
+  if (!input.truthy()) return Value::list({});  // Jinja skips even the arguments then
   List out;
   const Value* attribute = nullptr;
   Value fallback;
@@ -297,9 +306,17 @@ Value filter_replace(const Value& input, const Arguments& args) {
 Value filter_reverse(const Value& input, const Arguments& args) {
   BoundArguments("reverse", args, {});
   if (input.is_string()) return get_slice(input, Value::none(), Value::none(), Value::integer(-1));
+  if (!input.is_undefined() && !input.is_sequence() && !input.is_dict() &&
+      !(input.is_object() && input.as_object().is_iterable())) {
+    fail("argument must be iterable");
+  }
   List items = iterate(input);
   std::reverse(items.begin(), items.end());
-  return Value::list(std::move(items));
+  // reversed() of a generator fails, so Jinja falls back to a reversed list;
+  // everything else gives Python's one-shot reverse iterator.
+  if (is_generator(input)) return Value::list(std::move(items));
+  return make_generator(input.is_dict() ? "dict_reversekeyiterator" : "list_reverseiterator",
+                        [&] { return std::move(items); });
 }
 
 Value round_common(const Value& value, std::int64_t precision) {
@@ -350,6 +367,7 @@ Value filter_safe(const Value& input, const Arguments& args) {
 }
 
 Value select_or_reject(const Value& input, const Arguments& args, bool select, bool by_attribute) {
+  if (!input.truthy()) return Value::list({});  // Jinja skips even the arguments then
   std::size_t offset = 0;
   Value attribute;
   if (by_attribute) {
@@ -524,34 +542,64 @@ Value filter_wordcount(const Value& input, const Arguments& args) {
   return Value::integer(words);
 }
 
+// Jinja's map, select, reject, selectattr, rejectattr, unique, batch and items
+// are generator functions: their results are one-shot generators, and their
+// errors surface only when the result is consumed.
+template <FilterFunction Eager>
+Value lazily(const Value& input, const Arguments& args) {
+  return make_generator("generator", [&] { return iterate(Eager(input, args)); });
+}
+
 struct FilterEntry {
   std::string_view name;
   FilterFunction function;
 };
 
 constexpr FilterEntry kFilters[] = {
-    {"abs", filter_abs},           {"attr", filter_attr},
-    {"batch", filter_batch},       {"capitalize", filter_capitalize},
-    {"center", filter_center},     {"count", filter_length},
-    {"d", filter_default},         {"default", filter_default},
-    {"dictsort", filter_dictsort}, {"e", filter_escape},
-    {"escape", filter_escape},     {"first", filter_first},
-    {"float", filter_float},       {"forceescape", filter_escape},
-    {"format", filter_format},     {"indent", filter_indent},
-    {"int", filter_int},           {"items", filter_items},
-    {"join", filter_join},         {"last", filter_last},
-    {"length", filter_length},     {"list", filter_list},
-    {"lower", filter_lower},       {"map", filter_map},
-    {"max", filter_max},           {"min", filter_min},
-    {"reject", filter_reject},     {"rejectattr", filter_rejectattr},
-    {"replace", filter_replace},   {"reverse", filter_reverse},
-    {"round", filter_round},       {"safe", filter_safe},
-    {"select", filter_select},     {"selectattr", filter_selectattr},
-    {"sort", filter_sort},         {"string", filter_string},
-    {"sum", filter_sum},           {"title", filter_title},
-    {"tojson", filter_tojson},     {"trim", filter_trim},
-    {"truncate", filter_truncate}, {"unique", filter_unique},
-    {"upper", filter_upper},       {"wordcount", filter_wordcount},
+    {"abs", filter_abs},
+    {"attr", filter_attr},
+    {"batch", lazily<filter_batch>},
+    {"capitalize", filter_capitalize},
+    {"center", filter_center},
+    {"count", filter_length},
+    {"d", filter_default},
+    {"default", filter_default},
+    {"dictsort", filter_dictsort},
+    {"e", filter_escape},
+    {"escape", filter_escape},
+    {"first", filter_first},
+    {"float", filter_float},
+    {"forceescape", filter_escape},
+    {"format", filter_format},
+    {"indent", filter_indent},
+    {"int", filter_int},
+    {"items", lazily<filter_items>},
+    {"join", filter_join},
+    {"last", filter_last},
+    {"length", filter_length},
+    {"list", filter_list},
+    {"lower", filter_lower},
+    {"map", lazily<filter_map>},
+    {"max", filter_max},
+    {"min", filter_min},
+    {"reject", lazily<filter_reject>},
+    {"rejectattr", lazily<filter_rejectattr>},
+    {"replace", filter_replace},
+    {"reverse", filter_reverse},
+    {"round", filter_round},
+    {"safe", filter_safe},
+    {"select", lazily<filter_select>},
+    {"selectattr", lazily<filter_selectattr>},
+    {"sort", filter_sort},
+    {"string", filter_string},
+    {"sum", filter_sum},
+    {"title", filter_title},
+    {"tojson", filter_tojson},
+    {"trim", filter_trim},
+    {"truncate", filter_truncate},
+    {"unique", lazily<filter_unique>},
+    {"upper", filter_upper},
+    {"wordcount", filter_wordcount},
 };
 
 constexpr std::string_view kUnsupportedFilters[] = {

@@ -290,11 +290,15 @@ std::string brace_format(const std::string& format, const Arguments& args) {
 }
 
 std::string percent_format(const std::string& format, const Value& args) {
-  const bool mapping = args.is_dict() && format.find("%(") != std::string::npos;
+  // Python: a tuple gives the positional arguments; anything else is one
+  // argument. A mapping (for CPython any subscriptable but a tuple or str, so
+  // lists too) also serves %(name)s lookups, and then surplus arguments are
+  // not an error.
+  const bool mapping = args.is_dict() || args.kind() == Value::Kind::List || args.is_undefined();
   List positional;
   if (args.kind() == Value::Kind::Tuple) {
     positional = args.as_list();
-  } else if (!mapping) {
+  } else {
     positional.push_back(args);
   }
   std::size_t next_arg = 0;
@@ -309,6 +313,7 @@ std::string percent_format(const std::string& format, const Value& args) {
     bool have_value = false;
     if (format[i] == '(') {
       const std::size_t close = format.find(')', i);
+      if (args.is_undefined()) fail_undefined(args);
       if (close == std::string::npos || !args.is_dict()) fail("format requires a mapping");
       const Value* found = args.as_dict().find(format.substr(i + 1, close - i - 1));
       if (!found) fail("KeyError: '" + format.substr(i + 1, close - i - 1) + "'");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "chat/jinja_format.hpp"
+#include "chat/jinja_iterables.hpp"
 #include "chat/jinja_operators.hpp"
 #include "chat/jinja_python.hpp"
 #include "chat/jinja_unicode.hpp"
@@ -455,26 +456,18 @@ constexpr std::string_view kUnsupportedStringMethods[] = {
 
 // ---- dict, list and tuple methods ----
 
-Value dict_method(const Dict& self, const std::string& name, const Arguments& args) {
+Value dict_method(const Value& self, const std::string& name, const Arguments& args) {
   if (name == "get") {
     const BoundArguments bound("get", args, {"key", "default"}, 1);
     const Value& key = bound.get(0);
-    const Value* found = key.is_string() ? self.find(key.as_string()) : nullptr;
+    const Value* found = key.is_string() ? self.as_dict().find(key.as_string()) : nullptr;
     return found ? *found : bound.get_or(1, Value::none());
   }
   expect_no_arguments(args, name.c_str());
-  List items;
-  items.reserve(self.size());
-  for (const auto& [key, value] : self) {
-    if (name == "keys") {
-      items.push_back(Value::string(key));
-    } else if (name == "values") {
-      items.push_back(value);
-    } else {
-      items.push_back(Value::tuple({Value::string(key), value}));
-    }
-  }
-  return Value::list(std::move(items));
+  if (name == "copy") return self;
+  return make_dict_view(self, name == "keys"     ? DictViewKind::Keys
+                              : name == "values" ? DictViewKind::Values
+                                                 : DictViewKind::Items);
 }
 
 Value sequence_method(const Value& self, const std::string& name, const Arguments& args) {
@@ -571,7 +564,7 @@ Value call_method(const Value& self, const std::string& name, const Arguments& a
       fail(object_description(self) + " has no attribute '" + name + "'");
   }
   if (self.is_string()) return find_string_method(name)->function(self.as_string(), args);
-  if (self.is_dict()) return dict_method(self.as_dict(), name, args);
+  if (self.is_dict()) return dict_method(self, name, args);
   return sequence_method(self, name, args);
 }
 

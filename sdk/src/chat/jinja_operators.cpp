@@ -1,5 +1,6 @@
 #include "chat/jinja_operators.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -125,7 +126,16 @@ Value power(const Value& left, const Value& right) {
   const double base = left.as_float();
   const double exponent = right.as_float();
   if (base == 0.0 && exponent < 0) fail("0.0 cannot be raised to a negative power");
-  return Value::real(std::pow(base, exponent));
+  if (base < 0 && std::isfinite(exponent) && exponent != std::floor(exponent)) {
+    fail(
+        "a negative number raised to a fractional power is complex in Python; complex numbers are "
+        "not supported");
+  }
+  const double result = std::pow(base, exponent);
+  if (std::isinf(result) && std::isfinite(base) && std::isfinite(exponent)) {
+    fail("(34, 'Numerical result out of range')");  // Python's OverflowError
+  }
+  return Value::real(result);
 }
 
 Value arithmetic(BinaryOp op, const Value& left, const Value& right) {
@@ -246,6 +256,10 @@ std::string object_description(const Value& value) {
 }
 
 Value binary_operation(BinaryOp op, const Value& left, const Value& right) {
+  // str % x runs str.__mod__ first, which accepts Undefined as a mapping.
+  if (op == BinaryOp::Modulo && left.is_string()) {
+    return Value::string(percent_format(left.as_string(), right));
+  }
   if (left.is_undefined()) fail_undefined(left);
   if (right.is_undefined()) fail_undefined(right);
   if (left.is_number() && right.is_number()) return arithmetic(op, left, right);
@@ -255,9 +269,6 @@ Value binary_operation(BinaryOp op, const Value& left, const Value& right) {
     case BinaryOp::Multiply:
       if (is_repeatable(left) && right.is_integral()) return repeat(left, right.as_int());
       if (left.is_integral() && is_repeatable(right)) return repeat(right, left.as_int());
-      break;
-    case BinaryOp::Modulo:
-      if (left.is_string()) return Value::string(percent_format(left.as_string(), right));
       break;
     default:
       break;
@@ -357,9 +368,19 @@ bool contains(const Value& container, const Value& item) {
       }
       return false;
     case Value::Kind::Dict:
+      // Python hashes the item: lists and dicts cannot be keys.
+      if (item.is_sequence() && item.kind() == Value::Kind::List) fail("unhashable type: 'list'");
+      if (item.is_dict()) fail("unhashable type: 'dict'");
       return item.is_string() && container.as_dict().find(item.as_string()) != nullptr;
     case Value::Kind::Undefined:
       return false;
+    case Value::Kind::Object:
+      if (container.as_object().is_iterable()) {
+        const List items = container.as_object().iterate();
+        return std::any_of(items.begin(), items.end(),
+                           [&](const Value& element) { return equals(element, item); });
+      }
+      [[fallthrough]];
     default:
       fail("argument of type '" + container.type_name() + "' is not iterable");
   }
@@ -457,6 +478,8 @@ Value get_slice(const Value& object, const Value& start, const Value& stop, cons
     return object.kind() == Value::Kind::Tuple ? Value::tuple(std::move(out))
                                                : Value::list(std::move(out));
   }
+  // Jinja slices with Python's own [] (not its lenient getitem), so this is Python's TypeError.
+  if (object.is_dict()) fail("unhashable type: 'slice'");
   fail("'" + object.type_name() + "' object is not subscriptable");
 }
 
@@ -483,6 +506,9 @@ List iterate(const Value& value) {
     }
     case Value::Kind::Undefined:
       return {};
+    case Value::Kind::Object:
+      if (value.as_object().is_iterable()) return value.as_object().iterate();
+      [[fallthrough]];
     default:
       fail("'" + value.type_name() + "' object is not iterable");
   }
@@ -499,6 +525,9 @@ std::size_t length(const Value& value) {
       return value.as_dict().size();
     case Value::Kind::Undefined:
       return 0;
+    case Value::Kind::Object:
+      if (value.as_object().has_length()) return value.as_object().length();
+      [[fallthrough]];
     default:
       fail("object of type '" + value.type_name() + "' has no len()");
   }

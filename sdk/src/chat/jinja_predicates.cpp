@@ -60,8 +60,12 @@ bool is_escaped(const Value&) {
 bool is_sequence(const Value& v) {
   return v.is_string() || v.is_sequence() || v.is_dict() || v.is_undefined();
 }
+bool is_iterable(const Value& v) {
+  return is_sequence(v) || (v.is_object() && v.as_object().is_iterable());
+}
+// Undefined has __call__ (that fails), so Python's callable() says yes.
 bool is_callable(const Value& v) {
-  return v.is_object() && v.as_object().is_callable();
+  return v.is_undefined() || (v.is_object() && v.as_object().is_callable());
 }
 bool is_odd(const Value& v) {
   return remainder_is(v, Value::integer(2), 1);
@@ -137,7 +141,7 @@ constexpr TestEntry kTests[] = {
     {"string", unary<is_string>},
     {"mapping", unary<is_mapping>},
     {"sequence", unary<is_sequence>},
-    {"iterable", unary<is_sequence>},
+    {"iterable", unary<is_iterable>},
     {"callable", unary<is_callable>},
     {"escaped", unary<is_escaped>},
     {"odd", unary<is_odd>},

@@ -145,7 +145,7 @@ bool Value::truthy() const {
     case Kind::Dict:
       return !as_dict().empty();
     case Kind::Object:
-      return true;
+      return as_object().truthy();
   }
   return false;
 }
@@ -245,6 +245,10 @@ Value Object::call(Interpreter&, const Arguments&) {
 
 void Object::repr(std::string& out) const {
   out += "<" + type_name() + " object>";
+}
+
+List Object::iterate() {
+  fail("'" + type_name() + "' object is not iterable");
 }
 
 void fail(std::string message) {

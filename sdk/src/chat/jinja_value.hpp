@@ -139,6 +139,14 @@ class Object {
   virtual Value call(Interpreter& interpreter, const Arguments& args);
   virtual bool is_namespace() const { return false; }
   virtual void repr(std::string& out) const;
+  virtual bool truthy() const { return true; }
+  // Python iteration for iterable objects (generators, dict views); a
+  // generator is used up by it.
+  virtual bool is_iterable() const { return false; }
+  virtual List iterate();
+  // Python len(), for objects that have one.
+  virtual bool has_length() const { return false; }
+  virtual std::size_t length() const { return 0; }
 };
 
 // A template-level failure. `offset` is set by the innermost template node

@@ -142,23 +142,16 @@ void BpeModel::tokenize(std::string_view word, bool byte_level,
 }
 
 void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids) const {
-  thread_local std::vector<Symbol> symbols;
-  thread_local std::vector<QueuedMerge> queue;
+  thread_local std::vector<std::int32_t> parts;
   thread_local std::string affixed;
-  symbols.clear();
-  const auto add = [&](std::int32_t id, std::uint32_t length) {
-    const auto index = static_cast<std::int32_t>(symbols.size());
-    symbols.push_back({id, index - 1, -1, length});
-    if (index > 0) symbols[index - 1].next = index;
-  };
+  parts.clear();
 
   // 1. Characters to ids.
-  // An unknown run waiting to be added (so that fuse_unk can extend it); id -1 when none.
-  std::int32_t pending_unk_id = -1;
-  std::uint32_t pending_unk_length = 0;
+  // An unknown character waiting to be added, so that fuse_unk can fold the next ones into it.
+  bool pending_unk = false;
   const auto flush_unk = [&] {
-    if (pending_unk_id >= 0) add(pending_unk_id, pending_unk_length);
-    pending_unk_id = -1;
+    if (pending_unk) parts.push_back(*unk_id_);
+    pending_unk = false;
   };
   const bool affixes = !continuing_subword_prefix_.empty() || !end_of_word_suffix_.empty();
   for (std::size_t pos = 0; pos < word.size();) {
@@ -174,30 +167,70 @@ void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids)
     pos += length;
     if (const auto id = vocab_.find(piece)) {
       flush_unk();
-      add(*id, length);
+      parts.push_back(*id);
       continue;
     }
     if (byte_fallback_ && std::all_of(piece.begin(), piece.end(), [&](char c) {
           return byte_ids_[static_cast<unsigned char>(c)] >= 0;
         })) {
-      for (const char c : piece) add(byte_ids_[static_cast<unsigned char>(c)], 1);
+      for (const char c : piece) parts.push_back(byte_ids_[static_cast<unsigned char>(c)]);
       continue;
     }
     if (!unk_token_) continue;  // HF drops a character it cannot represent
     if (!unk_id_)
       throw Error("tokenizer.json: model.unk_token \"" + *unk_token_ +
                   "\" is not in the vocabulary");
-    if (pending_unk_id >= 0 && fuse_unk_) {
-      pending_unk_length += length;
-    } else {
-      flush_unk();
-      pending_unk_id = *unk_id_;
-      pending_unk_length = length;
-    }
+    if (!(pending_unk && fuse_unk_)) flush_unk();
+    pending_unk = true;
   }
   flush_unk();
 
-  // 2. Merges, exactly in HF's queue order (stale entries are skipped, not re-ranked).
+  // 2. Merges: always the lowest-rank pair, leftmost among equals. That is the
+  // order of HF's queue (a queued entry still valid when popped is the same pair
+  // with the same rank, since symbols only grow), so a scan is exact; long
+  // words use the queue to stay O(n log n).
+  if (parts.size() <= kScanLimit)
+    merge_by_scan(parts);
+  else
+    merge_by_queue(parts);
+  ids.insert(ids.end(), parts.begin(), parts.end());
+}
+
+void BpeModel::merge_by_scan(std::vector<std::int32_t>& parts) const {
+  constexpr std::uint32_t kNoMerge = 0xFFFFFFFFu;
+  std::uint32_t ranks[kScanLimit];
+  std::int32_t merged[kScanLimit];
+  const auto look_up = [&](std::size_t i) {
+    const auto* merge = merges_.find(parts[i], parts[i + 1]);
+    ranks[i] = merge ? merge->rank : kNoMerge;
+    merged[i] = merge ? merge->merged : -1;
+  };
+  std::size_t count = parts.size();
+  for (std::size_t i = 0; i + 1 < count; ++i) look_up(i);
+  while (count > 1) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i + 1 < count; ++i)
+      if (ranks[i] < ranks[best]) best = i;
+    if (ranks[best] == kNoMerge) break;
+    parts[best] = merged[best];
+    // Close the gap left by parts[best + 1] and by the pair that started there.
+    for (std::size_t i = best + 1; i + 1 < count; ++i) parts[i] = parts[i + 1];
+    for (std::size_t i = best + 1; i + 2 < count; ++i)
+      ranks[i] = ranks[i + 1], merged[i] = merged[i + 1];
+    --count;
+    if (best + 1 < count) look_up(best);
+    if (best > 0) look_up(best - 1);
+  }
+  parts.resize(count);
+}
+
+void BpeModel::merge_by_queue(std::vector<std::int32_t>& parts) const {
+  thread_local std::vector<Symbol> symbols;
+  thread_local std::vector<QueuedMerge> queue;
+  symbols.clear();
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    symbols.push_back({parts[i], static_cast<std::int32_t>(i) - 1,
+                       i + 1 < parts.size() ? static_cast<std::int32_t>(i + 1) : -1, 1});
   queue.clear();
   for (std::size_t i = 0; i + 1 < symbols.size(); ++i)
     if (const auto* merge = merges_.find(symbols[i].id, symbols[i + 1].id))
@@ -211,7 +244,7 @@ void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids)
     if (current.length == 0 || current.next == -1) continue;
     const Symbol right = symbols[current.next];
     const auto* still = merges_.find(current.id, right.id);
-    if (!still || still->merged != top.merged) continue;
+    if (!still || still->merged != top.merged) continue;  // a stale entry
     symbols[current.next].length = 0;
     current.id = top.merged;
     current.length += right.length;
@@ -228,8 +261,9 @@ void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids)
         std::push_heap(queue.begin(), queue.end(), lower_priority);
       }
   }
+  parts.clear();
   for (const Symbol& symbol : symbols)
-    if (symbol.length) ids.push_back(symbol.id);
+    if (symbol.length) parts.push_back(symbol.id);
 }
 
 }  // namespace wizard::tokenizer

@@ -67,6 +67,11 @@ class BpeModel {
  private:
   BpeModel() : cache_(1 << 18) {}
   void merge_word(std::string_view word, std::vector<std::int32_t>& ids) const;
+  // Applies the merges to `parts` (ids of a word's characters) in place.
+  void merge_by_scan(std::vector<std::int32_t>& parts) const;
+  void merge_by_queue(std::vector<std::int32_t>& parts) const;
+  // Words of up to this many parts are merged by scanning (fast for short words).
+  static constexpr std::size_t kScanLimit = 64;
 
   Vocabulary vocab_;
   MergeTable merges_;

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tokenizer/word_cache.hpp"
+
 namespace wizard::tokenizer {
 
 class Vocabulary {
@@ -34,7 +36,7 @@ class Vocabulary {
  private:
   std::vector<std::string> tokens_;  // by id; never resized after construction, so views stay valid
   std::vector<bool> present_;
-  std::unordered_map<std::string_view, std::int32_t> ids_;
+  std::unordered_map<std::string_view, std::int32_t, WordHash> ids_;
 };
 
 }  // namespace wizard::tokenizer

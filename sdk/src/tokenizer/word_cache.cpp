@@ -44,8 +44,9 @@ bool WordCache::lookup(std::string_view word, std::vector<std::int32_t>& ids) co
   std::shared_lock lock(shard.mutex);
   const auto it = shard.entries.find(word);
   if (it == shard.entries.end()) return false;
-  ids.insert(ids.end(), it->second.begin(), it->second.end());
-  remember_locally(word, hash, it->second.data(), it->second.size());
+  const std::int32_t* cached = shard.ids.data() + it->second.offset;
+  ids.insert(ids.end(), cached, cached + it->second.count);
+  remember_locally(word, hash, cached, it->second.count);
   return true;
 }
 
@@ -65,11 +66,23 @@ void WordCache::insert(std::string_view word, const std::int32_t* ids, std::size
   Shard& shard = shards_[(hash >> 32) % kShards];
   std::unique_lock lock(shard.mutex);
   if (shard.entries.size() >= capacity_per_shard_ || shard.entries.count(word)) return;
-  auto key = std::make_unique<char[]>(word.size() ? word.size() : 1);
-  std::memcpy(key.get(), word.data(), word.size());
-  shard.entries.emplace(std::string_view(key.get(), word.size()),
-                        std::vector<std::int32_t>(ids, ids + count));
-  shard.keys.push_back(std::move(key));
+  const Shard::Ids range{static_cast<std::uint32_t>(shard.ids.size()),
+                         static_cast<std::uint32_t>(count)};
+  shard.ids.insert(shard.ids.end(), ids, ids + count);
+  shard.entries.emplace(shard.store_key(word), range);
+}
+
+std::string_view WordCache::Shard::store_key(std::string_view word) {
+  constexpr std::size_t kBlockBytes =
+      64 * 1024;  // > kMaxWordBytes, so a word always fits a fresh block
+  if (key_blocks.empty() || key_block_used + word.size() > kBlockBytes) {
+    key_blocks.push_back(std::make_unique<char[]>(kBlockBytes));
+    key_block_used = 0;
+  }
+  char* at = key_blocks.back().get() + key_block_used;
+  std::memcpy(at, word.data(), word.size());
+  key_block_used += word.size();
+  return std::string_view(at, word.size());
 }
 
 }  // namespace wizard::tokenizer

@@ -46,10 +46,18 @@ class WordCache {
   static constexpr std::size_t kMaxWordBytes = 256;
 
  private:
+  // Words and ids live in append-only arenas (nothing is ever evicted), so an
+  // insert costs one map node rather than three allocations.
   struct Shard {
+    struct Ids {
+      std::uint32_t offset, count;
+    };
     mutable std::shared_mutex mutex;
-    std::unordered_map<std::string_view, std::vector<std::int32_t>, WordHash> entries;
-    std::vector<std::unique_ptr<char[]>> keys;  // storage the entry keys point into
+    std::unordered_map<std::string_view, Ids, WordHash> entries;
+    std::vector<std::int32_t> ids;
+    std::vector<std::unique_ptr<char[]>> key_blocks;  // the entry keys point into these
+    std::size_t key_block_used = 0;
+    std::string_view store_key(std::string_view word);
   };
   static constexpr std::size_t kShards = 64;
   void remember_locally(std::string_view word, std::uint64_t hash, const std::int32_t* ids,

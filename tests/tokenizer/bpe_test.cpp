@@ -34,6 +34,18 @@ TEST(Bpe, EqualRanksMergeLeftmostFirst) {
   EXPECT_EQ(encode(bpe_model({"a", "aa"}, {"a a"}), "aaaa"), (Ids{1, 1}));
 }
 
+// Words of more than 64 characters take the queue-based merge; both paths must
+// merge lowest rank first, leftmost among equals: a-pairs left to right, then aa-pairs.
+TEST(Bpe, LongAndShortWordsMergeInTheSameOrder) {
+  const auto model = bpe_model({"a", "aa", "aaaa"}, {"a a", "aa aa"});
+  EXPECT_EQ(encode(model, std::string(10, 'a')), (Ids{2, 2, 1}));
+  EXPECT_EQ(encode(model, std::string(100, 'a')), Ids(25, 2));
+  Ids odd(25, 2);
+  odd.push_back(1);
+  odd.push_back(0);
+  EXPECT_EQ(encode(model, std::string(103, 'a')), odd);
+}
+
 TEST(Bpe, ByteFallbackSpellsUnknownCharactersAsBytes) {
   nlohmann::json model = bpe_model({"a", "<0xC3>", "<0xA9>", "<unk>"}, nlohmann::json::array());
   model["byte_fallback"] = true;

@@ -2,7 +2,7 @@
 
 #include <glob.h>
 
-#include <fstream>
+#include <cctype>
 
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -31,6 +31,12 @@ std::vector<fs::path> expand(const fs::path& pattern) {
   }
   globfree(&matches);
   return out;  // glob() sorts its results
+}
+
+std::string lower_extension(const fs::path& file) {
+  std::string extension = file.extension().string();
+  for (auto& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension;
 }
 
 }  // namespace
@@ -72,32 +78,41 @@ std::vector<fs::path> resolve_data_files(const Config& config, const std::string
   return files;
 }
 
-Dataset read_jsonl(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open the data file");
-  Dataset dataset;
-  std::string line;
-  std::int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    Row row;
-    try {
-      row = Row::parse(line);
-    } catch (const nlohmann::json::parse_error& error) {
-      // error.byte is the 1-based offset in the line, i.e. the column.
-      throw Error(path.string() + ":" + std::to_string(number) + ":" + std::to_string(error.byte) +
-                  ": malformed JSON line: " + error.what() +
-                  "\n  each line of a .jsonl file must be one complete JSON object");
-    }
-    if (!row.is_object()) {
-      throw Error(path.string() + ":" + std::to_string(number) +
-                  ": each line must be a JSON object with named columns, found " + row.type_name());
-    }
-    dataset.append(std::move(row), RowOrigin{path.string(), number});
+const char* format_name(FileFormat format) {
+  switch (format) {
+    case FileFormat::JsonLines:
+      return "jsonl";
+    case FileFormat::Json:
+      return "json";
+    case FileFormat::Csv:
+      return "csv";
+    case FileFormat::Text:
+      return "text";
   }
-  return dataset;
+  return "?";
+}
+
+std::optional<FileFormat> format_for_extension(const fs::path& file) {
+  const std::string extension = lower_extension(file);
+  if (extension == ".jsonl" || extension == ".json") return FileFormat::Json;
+  if (extension == ".csv" || extension == ".tsv") return FileFormat::Csv;
+  if (extension == ".txt") return FileFormat::Text;
+  return std::nullopt;
+}
+
+Dataset read_data_file(const fs::path& path, FileFormat format, const FileReadOptions& options) {
+  switch (format) {
+    case FileFormat::JsonLines:
+      return read_jsonl(path);
+    case FileFormat::Json:
+      return read_json(path, options.json_field);
+    case FileFormat::Csv:
+      return read_csv(path,
+                      options.csv_delimiter.value_or(lower_extension(path) == ".tsv" ? '\t' : ','));
+    case FileFormat::Text:
+      return read_text(path);
+  }
+  throw Error(path.string() + ": unknown file format");
 }
 
 }  // namespace wizard

@@ -1,0 +1,61 @@
+// A whole preference dataset through TRL's CPO pipeline (trl_preference.hpp),
+// on all cores, with wizard's policies for rows TRL mishandles:
+//
+//   - an answer truncated to nothing (TRL trains on it: its issue #6548) is
+//     skipped (default) or stops the run: `empty_answer = "skip" | "error"`;
+//   - a row TRL refuses with a ValueError (prompt tokens that differ between
+//     chosen and rejected beyond the merged last token, a prompt ending with a
+//     system message, a chat template that refuses the conversation) is skipped
+//     (default) or stops the run: `invalid_row = "skip" | "error"`.
+//
+// Skipped rows are logged with their file:line; a dataset whose every row is
+// skipped is an error. Malformed rows (missing columns, wrong types) always
+// stop the run with the row's file:line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "wizard/base/config.hpp"
+#include "wizard/base/export.hpp"
+#include "wizard/data/trl_preference.hpp"
+
+namespace wizard {
+
+enum class RowPolicy { Skip, Error };
+
+struct WIZARD_API PreferenceTokenization {
+  PreferenceLengths lengths;
+  RowPolicy empty_answer = RowPolicy::Skip;
+  RowPolicy invalid_row = RowPolicy::Skip;
+  int threads = 0;  // 0: all cores
+
+  // The options below, as a recipe documents them in its training_args_spec.
+  static OptionDocs options();
+  // Reads max_length, max_prompt_length, truncation_mode ("keep_end" |
+  // "keep_start"), empty_answer and invalid_row ("skip" | "error") from `table`.
+  static PreferenceTokenization from_config(const Config& table);
+};
+
+struct SkippedPreferenceRow {
+  std::size_t row = 0;  // index in the dataset
+  std::string where;    // the row's file:line
+  std::string reason;
+};
+
+struct WIZARD_API TokenizedPreferences {
+  std::vector<TokenizedPreference> pairs;  // in dataset order, skipped rows left out
+  std::vector<SkippedPreferenceRow> skipped;
+  std::size_t empty_answers = 0;  // skipped for an emptied answer
+  std::size_t invalid_rows = 0;   // skipped as invalid
+};
+
+// Runs maybe_extract_prompt -> maybe_apply_chat_template -> tokenize_row on
+// every row of `dataset`. `name` ("train", "validation") appears in messages.
+WIZARD_API TokenizedPreferences tokenize_preferences(const Dataset& dataset,
+                                                     const Tokenizer& tokenizer,
+                                                     const ModelChatTemplates& templates,
+                                                     const PreferenceTokenization& settings,
+                                                     const std::string& name = "train");
+
+}  // namespace wizard

@@ -3,6 +3,7 @@
 #include <unicode/bytestream.h>
 #include <unicode/normalizer2.h>
 
+#include <cstring>
 #include <vector>
 
 #include "tokenizer/pattern.hpp"
@@ -12,6 +13,18 @@
 
 namespace wizard::tokenizer {
 namespace {
+
+bool is_ascii(std::string_view text) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, text.data() + i, 8);
+    if (chunk & 0x8080808080808080ull) return false;
+  }
+  for (; i < text.size(); ++i)
+    if (static_cast<unsigned char>(text[i]) >= 0x80) return false;
+  return true;
+}
 
 class UnicodeForm final : public Normalizer {
  public:
@@ -28,10 +41,16 @@ class UnicodeForm final : public Normalizer {
     if (U_FAILURE(status))
       node.fail(std::string("ICU cannot load ") + form + ": " + u_errorName(status));
   }
-  void normalize(std::string& text) const override {
+  bool leaves_unchanged(std::string_view text) const override {
+    if (is_ascii(text)) return true;  // ASCII is invariant under every normalization form
     UErrorCode status = U_ZERO_ERROR;
-    if (normalizer_->isNormalizedUTF8(text, status) && U_SUCCESS(status)) return;
-    status = U_ZERO_ERROR;
+    const bool normalized = normalizer_->isNormalizedUTF8(
+        icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), status);
+    return U_SUCCESS(status) && normalized;
+  }
+  void normalize(std::string& text) const override {
+    if (leaves_unchanged(text)) return;
+    UErrorCode status = U_ZERO_ERROR;
     std::string out;
     icu::StringByteSink<std::string> sink(&out, static_cast<int32_t>(text.size()));
     normalizer_->normalizeUTF8(0, text, sink, nullptr, status);
@@ -107,6 +126,11 @@ class Strip final : public Normalizer {
 class Sequence final : public Normalizer {
  public:
   explicit Sequence(std::vector<std::unique_ptr<Normalizer>> steps) : steps_(std::move(steps)) {}
+  bool leaves_unchanged(std::string_view text) const override {
+    for (const auto& step : steps_)
+      if (!step->leaves_unchanged(text)) return false;
+    return true;
+  }
   void normalize(std::string& text) const override {
     for (const auto& step : steps_) step->normalize(text);
   }

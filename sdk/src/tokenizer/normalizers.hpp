@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "tokenizer/json_view.hpp"
 
@@ -13,6 +14,8 @@ class Normalizer {
  public:
   virtual ~Normalizer() = default;
   virtual void normalize(std::string& text) const = 0;
+  // True when normalize() would return `text` as it is (lets callers skip a copy).
+  virtual bool leaves_unchanged(std::string_view /*text*/) const { return false; }
 };
 
 // The normalizer a tokenizer.json node describes; nullptr for `null`.

@@ -73,6 +73,7 @@ struct FirstSet {
 struct LinearAtom {
   RegexInstruction matcher;  // a single-character instruction (Char, CharFold, Class, Any...)
   std::uint32_t min, max;
+  std::array<bool, 128> ascii{};  // what `matcher` answers for each ASCII character
 };
 struct LinearBranch {
   std::vector<LinearAtom> atoms;

@@ -771,6 +771,32 @@ bool append_linear(const Node& node, LinearBranch& branch) {
   }
 }
 
+// The answers of a single-character instruction for ASCII, computed with the
+// matcher's own rules so the table cannot disagree with it.
+std::array<bool, 128> ascii_table(const RegexInstruction& in, const RegexProgram& program) {
+  std::array<bool, 128> table{};
+  for (char32_t c = 0; c < 128; ++c) {
+    switch (in.op) {
+      case Op::Char:
+        table[c] = c == in.a;
+        break;
+      case Op::CharFold:
+        table[c] = fold_case(c) == in.a;
+        break;
+      case Op::Class:
+        table[c] = program.classes[in.a].matches(c);
+        break;
+      case Op::AnyButNewline:
+        table[c] = c != '\n';
+        break;
+      default:
+        table[c] = true;
+        break;
+    }
+  }
+  return table;
+}
+
 // Top-level alternatives, with nested alternations flattened: (A|B)|C matches as A|B|C.
 void collect_branches(const Node& node, std::vector<const Node*>& out) {
   if (node.kind == Node::Kind::Alternation)
@@ -801,6 +827,8 @@ Regex Regex::compile(std::string_view pattern, bool allow_linear) {
   program->code.push_back(RegexInstruction{Op::Match});
   program->first = first_set(root, *program);
   if (allow_linear) program->linear = linear_form(root, *program);
+  for (LinearBranch& branch : program->linear)
+    for (LinearAtom& atom : branch.atoms) atom.ascii = ascii_table(atom.matcher, *program);
   for (std::size_t i = 0; i < program->linear.size() && program->linear.size() < 0xFFFF; ++i) {
     const FirstSet& first = program->linear[i].first;
     for (std::size_t lead = 0; lead < 128; ++lead)

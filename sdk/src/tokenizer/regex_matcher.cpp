@@ -187,10 +187,16 @@ class Matcher {
     const LinearAtom& atom = branch.atoms[index];
     std::uint32_t count = 0;
     std::size_t end = pos;
-    while (count < atom.max) {
-      const std::uint32_t length = match_one(atom.matcher, end);
-      if (!length) break;
-      end += length;
+    while (count < atom.max && end < text_.size()) {
+      const auto lead = static_cast<unsigned char>(text_[end]);
+      if (lead < 0x80) {
+        if (!atom.ascii[lead]) break;
+        ++end;
+      } else {
+        const std::uint32_t length = match_one(atom.matcher, end);
+        if (!length) break;
+        end += length;
+      }
       ++count;
     }
     if (count < atom.min) return -1;

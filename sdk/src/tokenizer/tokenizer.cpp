@@ -50,7 +50,7 @@ void Tokenizer::Impl::encode(std::string_view text, bool add_special_tokens,
     }
     std::string_view segment = text.substr(raw.begin, raw.end - raw.begin);
     const bool at_origin = raw.begin == 0;
-    if (normalizer) {
+    if (normalizer && !normalizer->leaves_unchanged(segment)) {
       ws.normalized.assign(segment);
       normalizer->normalize(ws.normalized);
       segment = ws.normalized;

@@ -76,7 +76,8 @@ std::string_view WordCache::Shard::store_key(std::string_view word) {
   constexpr std::size_t kBlockBytes =
       64 * 1024;  // > kMaxWordBytes, so a word always fits a fresh block
   if (key_blocks.empty() || key_block_used + word.size() > kBlockBytes) {
-    key_blocks.push_back(std::make_unique<char[]>(kBlockBytes));
+    key_blocks.emplace_back(
+        new char[kBlockBytes]);  // uninitialised: pages are touched as keys arrive
     key_block_used = 0;
   }
   char* at = key_blocks.back().get() + key_block_used;

@@ -89,6 +89,12 @@ TEST(JinjaErrors, RuntimeErrorsPointAtTheExpression) {
       {"{{ namespace() | tojson }}", 1, 18, "Object of type Namespace is not JSON serializable"},
       {"{{ 'x'|trim(1) }}", 1, 8, "strip() argument must be str, not int"},
       {"{{ d.items(1) }}", 1, 11, "takes no arguments"},
+      {"{% macro m(a) %}x{% endmacro %}{{ m(1, 2) }}", 1, 36,
+       "macro 'm' takes not more than 1 argument(s)"},
+      {"{% macro m(a) %}x{% endmacro %}{{ m(1, a=2) }}", 1, 36,
+       "macro 'm' takes no keyword argument 'a'"},
+      {"{% macro m(a) %}x{% endmacro %}{% call m(1) %}y{% endcall %}", 1, 32,
+       "takes no keyword argument 'caller'"},
   });
 }
 

@@ -102,5 +102,29 @@ TEST(JinjaStatements, RecursiveMacroDepthIsBounded) {
             std::string::npos);
 }
 
+// Jinja details templates can run into: `else` of a for loop runs when no
+// iteration reached the end of the body; filter and set blocks have their own
+// scope; a loop filter re-packs tuple targets; macros take surplus arguments
+// only when their body mentions varargs/kwargs/caller.
+TEST(JinjaStatements, QuirksMatchJinja) {
+  expect_renders({
+      {"{% for x in l %}{% continue %}{% else %}else runs: no iteration completed{% endfor %}|{% "
+       "for x in l %}{% if x == 1 %}{% continue %}{% endif %}{% else %}never{% endfor %}|{% for x "
+       "in l %}{% break %}{% else %}else after break{% endfor %}",
+       "else runs: no iteration completed||else after break"},
+      {"{% filter upper %}{% set inner = 1 %}{% endfilter %}{{ inner is defined }}|{% set outer "
+       "%}{% set inner2 = 2 %}{% endset %}{{ inner2 is defined }}",
+       "False|False"},
+      {"{% for k, v in d.items() if k %}{{ loop.previtem }};{% endfor %}", ";('a', 1);"},
+      {"{% macro m(a) %}{{ kwargs }}{% endmacro %}{{ m(1, z=2) }}|{% macro n(a) %}{{ varargs }}{% "
+       "endmacro %}{{ n(1, 2, 3) }}|{% macro o(a) %}{% macro inner() %}{{ varargs }}{% endmacro "
+       "%}{% endmacro %}{{ o(1, 2) }}",
+       "{'z': 2}|(2, 3)|"},
+      {"{% macro m(a) %}[{{ caller() if caller is defined else 'no caller' }}]{% endmacro %}{{ "
+       "m(1) }}{% call m(2) %}body{% endcall %}",
+       "[no caller][body]"},
+  });
+}
+
 }  // namespace
 }  // namespace wizard::chat_test

@@ -249,17 +249,27 @@ struct Parameter {
   ExprPtr default_value;  // may be null
 };
 
+// What a macro (or a call block's body) accepts. Like Jinja, surplus
+// positional or keyword arguments and a `caller` are accepted only when the
+// body mentions `varargs`, `kwargs` or `caller`.
+struct Signature {
+  std::vector<Parameter> params;
+  bool varargs = false;
+  bool kwargs = false;
+  bool caller = false;
+};
+
 struct MacroStmt : Stmt {
   explicit MacroStmt(std::size_t offset) : Stmt(StmtKind::Macro, offset) {}
   std::string name;
-  std::vector<Parameter> params;
+  Signature signature;
   Body body;
 };
 
 // {% call(params) macro(args) %}body{% endcall %}: body becomes `caller`.
 struct CallBlockStmt : Stmt {
   explicit CallBlockStmt(std::size_t offset) : Stmt(StmtKind::CallBlock, offset) {}
-  std::vector<Parameter> params;
+  Signature signature;
   std::unique_ptr<CallExpr> call;
   Body body;
 };

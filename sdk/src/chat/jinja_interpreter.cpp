@@ -1,5 +1,7 @@
 #include "chat/jinja_interpreter.hpp"
 
+#include <algorithm>
+
 #include "chat/jinja_builtins.hpp"
 #include "chat/jinja_methods.hpp"
 #include "chat/jinja_operators.hpp"
@@ -187,15 +189,16 @@ Interpreter::Flow Interpreter::execute_node(const Stmt& stmt, const std::shared_
     }
     case StmtKind::SetBlock: {
       const auto& node = static_cast<const SetBlockStmt&>(stmt);
-      Value text = Value::string(render_body(node.body, scope));
+      // The block's body has a scope of its own, as in Jinja.
+      Value text = Value::string(render_body(node.body, std::make_shared<Scope>(scope)));
       if (node.filter) text = apply_filters(*node.filter, scope, &text);
       assign(node.target, std::move(text), *scope);
       return Flow::Normal;
     }
     case StmtKind::Macro: {
       const auto& node = static_cast<const MacroStmt&>(stmt);
-      scope->set(node.name,
-                 Value::object(std::make_shared<Macro>(node.name, node.params, node.body, scope)));
+      scope->set(node.name, Value::object(std::make_shared<Macro>(node.name, node.signature,
+                                                                  node.body, scope)));
       return Flow::Normal;
     }
     case StmtKind::CallBlock:
@@ -203,7 +206,7 @@ Interpreter::Flow Interpreter::execute_node(const Stmt& stmt, const std::shared_
       return Flow::Normal;
     case StmtKind::FilterBlock: {
       const auto& node = static_cast<const FilterBlockStmt&>(stmt);
-      const Value text = Value::string(render_body(node.body, scope));
+      const Value text = Value::string(render_body(node.body, std::make_shared<Scope>(scope)));
       append_str(out, apply_filters(*node.filter, scope, &text));
       return Flow::Normal;
     }
@@ -233,7 +236,9 @@ Interpreter::Flow Interpreter::execute_for(const ForStmt& loop, const std::share
     for (Value& item : items) {
       auto probe = std::make_shared<Scope>(scope);
       assign(loop.target, item, *probe);
-      if (evaluate(*loop.condition, probe).truthy()) kept.push_back(std::move(item));
+      // Jinja's filtered iterator yields the target re-packed, so a tuple
+      // target turns each kept item into a tuple (visible in loop.previtem).
+      if (evaluate(*loop.condition, probe).truthy()) kept.push_back(pack(loop.target, *probe));
     }
     items = std::move(kept);
   }
@@ -244,21 +249,27 @@ Interpreter::Flow Interpreter::execute_for(const ForStmt& loop, const std::share
   auto state = std::make_shared<LoopObject>(std::make_shared<const List>(std::move(items)));
   const Value loop_value = Value::object(state);
   const List& elements = state->items();
+  // Jinja runs `else` unless some iteration reached the end of the body, so
+  // iterations left by `continue` or `break` do not count.
+  bool completed_an_iteration = false;
   for (std::size_t i = 0; i < elements.size(); ++i) {
     state->advance_to(i);
     auto iteration = std::make_shared<Scope>(scope);
     iteration->set("loop", loop_value);
     assign(loop.target, elements[i], *iteration);
-    if (execute(loop.body, iteration, out) == Flow::Break) break;
+    const Flow flow = execute(loop.body, iteration, out);
+    if (flow == Flow::Break) break;
+    if (flow == Flow::Normal) completed_an_iteration = true;
   }
+  if (!completed_an_iteration) execute(loop.otherwise, std::make_shared<Scope>(scope), out);
   return Flow::Normal;
 }
 
 void Interpreter::execute_call_block(const CallBlockStmt& block,
                                      const std::shared_ptr<Scope>& scope, std::string& out) {
   Arguments args = evaluate_arguments(block.call->args, scope);
-  args.keywords.emplace_back(
-      "caller", Value::object(std::make_shared<Macro>("caller", block.params, block.body, scope)));
+  args.keywords.emplace_back("caller", Value::object(std::make_shared<Macro>(
+                                           "caller", block.signature, block.body, scope)));
   append_str(out, evaluate_call(*block.call, scope, std::move(args)));
 }
 
@@ -269,41 +280,58 @@ Value Interpreter::call_macro(const Macro& macro, const Arguments& args) {
   }
   std::shared_ptr<Scope> parent = macro.scope();
   auto scope = std::make_shared<Scope>(parent ? parent : root_);
-  const auto& params = macro.params();
-  std::vector<bool> bound(params.size(), false);
-  List extra_positional;
-  for (std::size_t i = 0; i < args.positional.size(); ++i) {
-    if (i < params.size()) {
-      scope->set(params[i].name, args.positional[i]);
-      bound[i] = true;
-    } else {
-      extra_positional.push_back(args.positional[i]);
-    }
-  }
+  const Signature& signature = macro.signature();
+  const auto& params = signature.params;
+  // Jinja's Macro.__call__: positional arguments first, then keywords for the
+  // parameters left; the rest only when the body asked for it.
+  const std::size_t positional = std::min(args.positional.size(), params.size());
+  for (std::size_t i = 0; i < positional; ++i) scope->set(params[i].name, args.positional[i]);
   Dict extra_keywords;
-  for (const auto& [name, value] : args.keywords) {
-    std::size_t index = 0;
-    while (index < params.size() && params[index].name != name) ++index;
-    if (index < params.size()) {
-      if (bound[index])
-        fail("macro '" + macro.name() + "' got multiple values for argument '" + name + "'");
-      scope->set(name, value);
-      bound[index] = true;
-    } else if (name == "caller") {
-      scope->set("caller", value);
-    } else {
-      extra_keywords.set(name, value);
+  for (const auto& [name, value] : args.keywords) extra_keywords.set(name, value);
+  Dict remaining;
+  for (std::size_t i = positional; i < params.size(); ++i) {
+    if (const Value* given = extra_keywords.find(params[i].name)) {
+      scope->set(params[i].name, *given);
+      continue;
     }
-  }
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    if (bound[i]) continue;
     scope->set(params[i].name,
                params[i].default_value
                    ? evaluate(*params[i].default_value, scope)
                    : Value::undefined("parameter '" + params[i].name + "' was not provided"));
   }
-  scope->set("varargs", Value::tuple(std::move(extra_positional)));
-  scope->set("kwargs", Value::dict(std::move(extra_keywords)));
+  for (const auto& [name, value] : extra_keywords) {
+    const bool is_param =
+        std::any_of(params.begin() + static_cast<std::ptrdiff_t>(positional), params.end(),
+                    [&](const Parameter& p) { return p.name == name; });
+    if (!is_param) remaining.set(name, value);
+  }
+  if (signature.caller) {
+    const Value* caller = remaining.find("caller");
+    scope->set("caller", caller ? *caller : Value::undefined("No caller defined"));
+    Dict without_caller;
+    for (const auto& [name, value] : remaining) {
+      if (name != "caller") without_caller.set(name, value);
+    }
+    remaining = std::move(without_caller);
+  }
+  if (signature.kwargs) {
+    scope->set("kwargs", Value::dict(std::move(remaining)));
+  } else if (!remaining.empty()) {
+    const std::string first = remaining.begin()->first;
+    if (remaining.find("caller")) {
+      fail("macro '" + macro.name() +
+           "' takes no keyword argument 'caller' (its body never calls caller())");
+    }
+    fail("macro '" + macro.name() + "' takes no keyword argument '" + first + "'");
+  }
+  if (signature.varargs) {
+    scope->set("varargs",
+               Value::tuple(List(args.positional.begin() + static_cast<std::ptrdiff_t>(positional),
+                                 args.positional.end())));
+  } else if (args.positional.size() > params.size()) {
+    fail("macro '" + macro.name() + "' takes not more than " + std::to_string(params.size()) +
+         " argument(s)");
+  }
   ++macro_depth_;
   std::string text;
   try {
@@ -314,6 +342,13 @@ Value Interpreter::call_macro(const Macro& macro, const Arguments& args) {
   }
   --macro_depth_;
   return Value::string(std::move(text));
+}
+
+Value Interpreter::pack(const Target& target, const Scope& scope) const {
+  if (!target.is_tuple) return lookup(target.name, scope);
+  List items;
+  for (const Target& item : target.items) items.push_back(pack(item, scope));
+  return Value::tuple(std::move(items));
 }
 
 void Interpreter::assign(const Target& target, Value value, Scope& scope) {

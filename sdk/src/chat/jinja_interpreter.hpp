@@ -61,6 +61,8 @@ class Interpreter {
                       const Value* block_text);
 
   void assign(const Target& target, Value value, Scope& scope);
+  // The value `target` holds in `scope`, tuples rebuilt.
+  Value pack(const Target& target, const Scope& scope) const;
   Value lookup(const std::string& name, const Scope& scope) const;
 
   const Program& program_;
@@ -71,9 +73,8 @@ class Interpreter {
 // A macro (or a call block's body, bound as `caller`) as a callable value.
 class Macro : public Object {
  public:
-  Macro(std::string name, const std::vector<Parameter>& params, const Body& body,
-        std::weak_ptr<Scope> scope)
-      : name_(std::move(name)), params_(params), body_(body), scope_(std::move(scope)) {}
+  Macro(std::string name, const Signature& signature, const Body& body, std::weak_ptr<Scope> scope)
+      : name_(std::move(name)), signature_(signature), body_(body), scope_(std::move(scope)) {}
 
   std::string type_name() const override { return "Macro"; }
   bool is_callable() const override { return true; }
@@ -83,13 +84,13 @@ class Macro : public Object {
   void repr(std::string& out) const override { out += "<Macro '" + name_ + "'>"; }
 
   const std::string& name() const { return name_; }
-  const std::vector<Parameter>& params() const { return params_; }
+  const Signature& signature() const { return signature_; }
   const Body& body() const { return body_; }
   std::shared_ptr<Scope> scope() const { return scope_.lock(); }
 
  private:
   std::string name_;
-  const std::vector<Parameter>& params_;
+  const Signature& signature_;
   const Body& body_;
   std::weak_ptr<Scope> scope_;  // weak: the scope holds the macro
 };

@@ -313,28 +313,39 @@ class Parser {
     const Token& opener = advance();
     auto node = make<MacroStmt>(offset);
     node->name = expect_name().text;
-    node->params = parse_signature();
-    const int saved_depth = loop_depth_;
-    loop_depth_ = 0;  // a macro body is not inside the caller's loop
-    node->body = parse_block_body({"endmacro"}, opener);
-    loop_depth_ = saved_depth;
-    drop_end_name();
+    node->signature.params = parse_signature();
+    node->body = parse_macro_body("endmacro", opener, node->signature);
     return node;
   }
 
   StmtPtr parse_call_block(std::size_t offset) {
     const Token& opener = advance();
     auto node = make<CallBlockStmt>(offset);
-    if (at_operator("(")) node->params = parse_signature();
+    if (at_operator("(")) node->signature.params = parse_signature();
     ExprPtr call = parse_expression(true);
     if (call->kind != ExprKind::Call) fail_at(call->offset, "expected a macro call after 'call'");
     node->call.reset(static_cast<CallExpr*>(call.release()));
+    node->body = parse_macro_body("endcall", opener, node->signature);
+    return node;
+  }
+
+  // A macro or call block body, noting which special names it mentions
+  // (nested macros included, as Jinja counts them).
+  Body parse_macro_body(std::string_view end, const Token& opener, Signature& signature) {
+    const MentionedNames outer = mentioned_;
+    mentioned_ = {};
     const int saved_depth = loop_depth_;
-    loop_depth_ = 0;
-    node->body = parse_block_body({"endcall"}, opener);
+    loop_depth_ = 0;  // a macro body is not inside the caller's loop
+    Body body = parse_block_body({end}, opener);
     loop_depth_ = saved_depth;
     drop_end_name();
-    return node;
+    signature.varargs = mentioned_.varargs;
+    signature.kwargs = mentioned_.kwargs;
+    signature.caller = mentioned_.caller;
+    mentioned_.varargs |= outer.varargs;
+    mentioned_.kwargs |= outer.kwargs;
+    mentioned_.caller |= outer.caller;
+    return body;
   }
 
   StmtPtr parse_filter_block(std::size_t offset) {
@@ -593,6 +604,9 @@ class Parser {
           return make<LiteralExpr>(token.offset, Value::boolean(false));
         if (token.text == "none" || token.text == "None")
           return make<LiteralExpr>(token.offset, Value::none());
+        mentioned_.varargs |= token.text == "varargs";
+        mentioned_.kwargs |= token.text == "kwargs";
+        mentioned_.caller |= token.text == "caller";
         return make<NameExpr>(token.offset, token.text);
       }
       case TokenKind::String: {
@@ -821,10 +835,17 @@ class Parser {
     std::string expected;
   };
 
+  struct MentionedNames {
+    bool varargs = false;
+    bool kwargs = false;
+    bool caller = false;
+  };
+
   std::vector<Token> tokens_;
   std::size_t index_ = 0;
   int loop_depth_ = 0;
   OpenBlock open_block_;
+  MentionedNames mentioned_;
 };
 
 }  // namespace

@@ -45,6 +45,37 @@ void append_sequence(std::string& out, const List& items, char open, char close,
   out += close;
 }
 
+// Python repr(str): single quotes unless only they occur inside.
+void append_string_repr(std::string& out, std::string_view text) {
+  const bool has_single = text.find('\'') != std::string_view::npos;
+  const bool has_double = text.find('"') != std::string_view::npos;
+  const char quote = has_single && !has_double ? '"' : '\'';
+  out += quote;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t start = pos;
+    const char32_t c = unicode::next(text, pos);
+    if (c == static_cast<char32_t>(quote) || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (is_printable(c)) {
+      out.append(text.substr(start, pos - start));
+    } else if (c <= 0xFF) {
+      append_hex(out, 'x', c, 2);
+    } else if (c <= 0xFFFF) {
+      append_hex(out, 'u', c, 4);
+    } else {
+      append_hex(out, 'U', c, 8);
+    }
+  }
+  out += quote;
+}
+
 }  // namespace
 
 std::string float_repr(double value) {
@@ -87,36 +118,6 @@ std::string float_repr(double value) {
     out += exp_buf;
   }
   return out;
-}
-
-void append_string_repr(std::string& out, std::string_view text) {
-  const bool has_single = text.find('\'') != std::string_view::npos;
-  const bool has_double = text.find('"') != std::string_view::npos;
-  const char quote = has_single && !has_double ? '"' : '\'';
-  out += quote;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t start = pos;
-    const char32_t c = unicode::next(text, pos);
-    if (c == static_cast<char32_t>(quote) || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (is_printable(c)) {
-      out.append(text.substr(start, pos - start));
-    } else if (c <= 0xFF) {
-      append_hex(out, 'x', c, 2);
-    } else if (c <= 0xFFFF) {
-      append_hex(out, 'u', c, 4);
-    } else {
-      append_hex(out, 'U', c, 8);
-    }
-  }
-  out += quote;
 }
 
 void append_str(std::string& out, const Value& value) {

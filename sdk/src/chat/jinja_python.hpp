@@ -15,7 +15,6 @@ std::string to_str(const Value& value);
 
 // Python repr(value).
 void append_repr(std::string& out, const Value& value);
-void append_string_repr(std::string& out, std::string_view text);
 
 // Python repr(float): the shortest digits that read back to the same double.
 std::string float_repr(double value);

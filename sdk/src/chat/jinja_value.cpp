@@ -117,10 +117,6 @@ Object& Value::as_object() const {
   return *static_cast<Object*>(shared_.get());
 }
 
-std::shared_ptr<Object> Value::object_ptr() const {
-  return std::static_pointer_cast<Object>(shared_);
-}
-
 const std::string& Value::undefined_hint() const {
   static const std::string kNoHint = "value is undefined";
   return shared_ ? *static_cast<const std::string*>(shared_.get()) : kNoHint;

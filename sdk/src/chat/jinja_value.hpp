@@ -89,7 +89,6 @@ class Value {
   const List& as_list() const;  // list or tuple
   const Dict& as_dict() const;
   Object& as_object() const;
-  std::shared_ptr<Object> object_ptr() const;
   const std::string& undefined_hint() const;
 
   bool truthy() const;

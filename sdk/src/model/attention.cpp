@@ -49,8 +49,10 @@ at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
   return out.view(per_head).flatten(-3, -2);
 #else
   const double scaling = 1.0 / std::sqrt(static_cast<double>(h.head_dim));
-  const at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) * scaling;
-  const at::Tensor masked = scores.view(grouped) + mask;
+  // mask + scaling * scores in one pass; rounds exactly as transformers' (scores * scaling)
+  // + mask, since the mask is 0 (exact) or the dtype's lowest value (absorbs the score).
+  const at::Tensor masked =
+      at::add(mask, at::matmul(q, k.transpose(-1, -2)).view(grouped), scaling);
   const at::Tensor probs = at::softmax(masked, -1, at::kFloat).to(q.scalar_type());
   return at::matmul(probs.flatten(-3, -2), v);
 #endif

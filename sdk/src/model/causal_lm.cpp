@@ -3,11 +3,13 @@
 #include <ATen/core/grad_mode.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "decoder_layer.hpp"
 #include "gradient_checkpointing.hpp"
 #include "rmsnorm.hpp"
 #include "rope.hpp"
+#include "tied_embedding.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::model {
@@ -36,8 +38,14 @@ void check_input(const at::Tensor& t, const char* name, const AttentionLayout& l
 
 }  // namespace
 
+struct CausalLM::HeadAlias {
+  std::mutex mutex;
+  at::Tensor weight;
+};
+
 CausalLM::CausalLM(ModelConfig config, ModelWeights weights)
-    : config_(std::make_shared<const ModelConfig>(std::move(config))) {
+    : config_(std::make_shared<const ModelConfig>(std::move(config))),
+      head_alias_(std::make_shared<HeadAlias>()) {
   visit_parameters(*config_, weights, [](const ParameterSpec& spec, at::Tensor& slot) {
     if (!slot.defined() || slot.sizes() != at::IntArrayRef(spec.shape)) {
       throw Error("model: parameter " + spec.name + " should be " + shape_text(spec.shape) +
@@ -82,6 +90,7 @@ void CausalLM::to(at::ScalarType dtype, std::optional<at::Device> device) {
     slot = slot.detach().to(target, dtype).requires_grad_(requires_grad);
   });
   inverse_frequencies_ = inverse_frequencies_.to(target);
+  set_head_alias(at::Tensor());
   auto config = std::make_shared<ModelConfig>(*config_);
   config->torch_dtype = dtype_name_of(dtype);
   config_ = std::move(config);
@@ -119,7 +128,17 @@ at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& posi
   const int64_t padding_idx =
       c.pad_token_id && *c.pad_token_id >= 0 && *c.pad_token_id < c.vocab_size ? *c.pad_token_id
                                                                                : -1;
-  at::Tensor hidden = at::embedding(weights_.embed_tokens, input_ids.to(device), padding_idx);
+  const at::Tensor ids = input_ids.to(device);
+  at::Tensor hidden;
+  if (c.tie_word_embeddings && at::GradMode::is_enabled() &&
+      weights_.embed_tokens.requires_grad()) {
+    TiedLookup lookup = tied_embedding(weights_.embed_tokens, ids, padding_idx);
+    hidden = lookup.embeddings;
+    set_head_alias(lookup.head_weight);
+  } else {
+    hidden = at::embedding(weights_.embed_tokens, ids, padding_idx);
+    if (c.tie_word_embeddings) set_head_alias(at::Tensor());
+  }
   const bool checkpoint = gradient_checkpointing_ && at::GradMode::is_enabled();
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
     hidden = checkpoint ? checkpointed_decoder_layer(weights_.layers[l], hidden, context, l)
@@ -128,8 +147,24 @@ at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& posi
   return rms_norm(hidden, weights_.norm, c.rms_norm_eps);
 }
 
+void CausalLM::set_head_alias(at::Tensor alias) const {
+  std::lock_guard<std::mutex> lock(head_alias_->mutex);
+  head_alias_->weight = std::move(alias);
+}
+
 at::Tensor CausalLM::lm_head(const at::Tensor& hidden) const {
-  return at::linear(hidden, weights_.lm_head.defined() ? weights_.lm_head : weights_.embed_tokens);
+  if (weights_.lm_head.defined()) return at::linear(hidden, weights_.lm_head);
+  at::Tensor weight;
+  {
+    std::lock_guard<std::mutex> lock(head_alias_->mutex);
+    weight = head_alias_->weight;
+  }
+  // The alias only matters for gradients, and only if it still is this model's weight (a
+  // copy of the model converted with to() has other tensors).
+  const bool use_alias = weight.defined() && at::GradMode::is_enabled() &&
+                         weight.is_alias_of(weights_.embed_tokens) &&
+                         weight.scalar_type() == weights_.embed_tokens.scalar_type();
+  return at::linear(hidden, use_alias ? weight : weights_.embed_tokens);
 }
 
 at::Tensor CausalLM::loss(const at::Tensor& input_ids, const at::Tensor& position_ids,

@@ -101,10 +101,16 @@ class WIZARD_API CausalLM {
                   const AttentionLayout& layout, const at::Tensor& labels) const;
 
  private:
+  void set_head_alias(at::Tensor alias) const;
+
   std::shared_ptr<const ModelConfig> config_;  // shared with running backward passes
   ModelWeights weights_;
   nlohmann::json generation_config_;
   at::Tensor inverse_frequencies_;  // float32, on the parameters' device
+  // Tied models: the embedding alias of the latest forward() with autograd on, which
+  // lm_head() multiplies with so that both uses share one gradient (see tied_embedding).
+  struct HeadAlias;
+  std::shared_ptr<HeadAlias> head_alias_;
   bool gradient_checkpointing_ = false;
 };
 

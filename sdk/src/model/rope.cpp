@@ -1,5 +1,7 @@
 #include "rope.hpp"
 
+#include <torch/csrc/autograd/custom_function.h>
+
 #include <cmath>
 
 namespace wizard::model {
@@ -35,6 +37,30 @@ at::Tensor rotate_half(const at::Tensor& x) {
   return at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
 }
 
+// transformers' rotation x * cos + rotate_half(x) * sin, with a backward that applies the
+// transposed rotation directly: g * cos + rotate_half^T(g * sin), where rotate_half^T maps
+// (a, b) to (b, -a). Autograd would reach the same values through slices of zero-filled
+// tensors; this is the same arithmetic in fewer passes.
+class RotaryFunction : public torch::autograd::Function<RotaryFunction> {
+ public:
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx,
+                                                const at::Tensor& x, const at::Tensor& cos,
+                                                const at::Tensor& sin) {
+    ctx->save_for_backward({cos, sin});
+    return {x * cos + rotate_half(x) * sin};
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const at::Tensor g_sin = grads[0] * saved[1];
+    const int64_t half = g_sin.size(-1) / 2;
+    const at::Tensor transposed =
+        at::cat({g_sin.narrow(-1, half, half), -g_sin.narrow(-1, 0, half)}, -1);
+    return {grads[0] * saved[0] + transposed, at::Tensor(), at::Tensor()};
+  }
+};
+
 }  // namespace
 
 at::Tensor rope_inverse_frequencies(const ModelConfig& config) {
@@ -66,9 +92,7 @@ RotaryTables rotary_tables(const at::Tensor& inverse_frequencies, const at::Tens
 }
 
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& tables) {
-  const at::Tensor cos = tables.cos.unsqueeze(2);
-  const at::Tensor sin = tables.sin.unsqueeze(2);
-  return x * cos + rotate_half(x) * sin;
+  return RotaryFunction::apply(x, tables.cos.unsqueeze(2), tables.sin.unsqueeze(2))[0];
 }
 
 }  // namespace wizard::model

@@ -1,0 +1,132 @@
+// TrainingArguments: the `training_args_spec` table, with Hugging Face TrainingArguments'
+// names, types and defaults (transformers 4.51), so configs written for HF's Trainer or TRL
+// run unchanged. Recipes pass their own defaults (TRL's CPOConfig changes a few) and merge
+// docs() with their own options before checking keys:
+//
+//   TrainingArguments defaults;
+//   defaults.learning_rate = 1e-6;                        // CPOConfig's default
+//   OptionDocs options = TrainingArguments::docs(defaults);
+//   options.insert(options.end(), cpo_options.begin(), cpo_options.end());
+//   table.check_keys(options);
+//   TrainingArguments args = TrainingArguments::from_config(table, defaults);
+//
+// Every field is described in docs/training.md.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wizard/base/config.hpp"
+#include "wizard/base/export.hpp"
+
+namespace wizard::train {
+
+// When logging, evaluation or saving happens (HF's IntervalStrategy / SaveStrategy).
+// `best` exists for save_strategy only: save when the evaluated metric improved.
+enum class Interval { no, steps, epoch, best };
+
+WIZARD_API std::string interval_name(Interval interval);
+
+struct WIZARD_API TrainingArguments {
+  // --- output ---
+  std::filesystem::path output_dir;  // required
+  bool overwrite_output_dir = false;
+  std::string run_name;  // "" -> output_dir
+
+  // --- duration and batches ---
+  double num_train_epochs = 3.0;
+  int64_t max_steps = -1;  // > 0 overrides num_train_epochs
+  int64_t per_device_train_batch_size = 8;
+  int64_t per_device_eval_batch_size = 8;
+  int64_t gradient_accumulation_steps = 1;
+  bool dataloader_drop_last = false;
+
+  // --- optimizer (AdamW) ---
+  std::string optim = "adamw_torch";
+  double learning_rate = 5e-5;
+  double weight_decay = 0.0;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_epsilon = 1e-8;
+  double max_grad_norm = 1.0;  // 0 disables clipping
+
+  // --- learning-rate schedule ---
+  std::string lr_scheduler_type = "linear";
+  double cosine_num_cycles = 0.5;                 // lr_scheduler_kwargs.num_cycles
+  std::optional<int64_t> inverse_sqrt_timescale;  // lr_scheduler_kwargs.timescale
+  int64_t warmup_steps = 0;                       // > 0 wins over warmup_ratio
+  double warmup_ratio = 0.0;
+
+  // --- logging ---
+  Interval logging_strategy = Interval::steps;
+  double logging_steps = 500;  // < 1: a fraction of the total steps
+  bool logging_first_step = false;
+  bool disable_tqdm = false;  // no progress bar
+
+  // --- evaluation ---
+  Interval eval_strategy = Interval::no;
+  std::optional<double> eval_steps;  // default: logging_steps
+  double eval_delay = 0;
+  bool eval_on_start = false;
+  std::optional<std::string> metric_for_best_model;  // e.g. "loss" -> eval_loss
+  std::optional<bool> greater_is_better;             // default: metric does not end in "loss"
+
+  // --- checkpoints ---
+  Interval save_strategy = Interval::steps;
+  double save_steps = 500;
+  std::optional<int64_t> save_total_limit;
+  bool save_only_model = false;
+  std::filesystem::path resume_from_checkpoint;  // a checkpoint folder, or
+  bool resume_from_latest_checkpoint = false;    // resume_from_checkpoint = true
+  bool ignore_data_skip = false;
+
+  // --- precision and memory ---
+  // bf16 unset means "bf16 unless fp16" (TRL's default); after parsing it is always set.
+  std::optional<bool> bf16 = false;
+  bool fp16 = false;
+  bool gradient_checkpointing = false;
+  bool disable_dropout = true;  // TRL; the supported models have no dropout
+
+  // --- reproducibility and machine ---
+  int64_t seed = 42;
+  std::optional<int64_t> data_seed;
+  int64_t threads = 0;  // intra-op threads; 0 = every core this process may use
+  bool use_cpu = false;
+
+  // Reads `table` (the training_args_spec table) over `defaults` and validates the values.
+  // Does not check for unknown keys: the caller checks them against its merged options.
+  static TrainingArguments from_config(const Config& table, const TrainingArguments& defaults);
+  static TrainingArguments from_config(const Config& table);  // over HF's defaults
+  // check_keys(docs(defaults)) and from_config, for callers with no options of their own.
+  static TrainingArguments parse(const Config& table, const TrainingArguments& defaults);
+  static TrainingArguments parse(const Config& table);
+  // Every key from_config accepts, with its type, default (from `defaults`) and help.
+  static OptionDocs docs(const TrainingArguments& defaults);
+  static OptionDocs docs();
+  // The supported names (for messages and docs).
+  static const std::vector<std::string>& optimizer_names();
+  static const std::vector<std::string>& scheduler_names();
+
+  bool use_bf16() const { return bf16.value_or(!fp16); }
+  // The parameter dtype the precision flags ask for: "bfloat16", "float16" or "float32".
+  std::string parameter_dtype_name() const;
+  // transformers' get_warmup_steps: warmup_steps if > 0, else ceil(total * warmup_ratio).
+  int64_t warmup_steps_for(int64_t total_steps) const;
+  bool resume_requested() const {
+    return resume_from_latest_checkpoint || !resume_from_checkpoint.empty();
+  }
+  // The checkpoint to resume from: the given folder, or the newest checkpoint-<N> in
+  // output_dir for `true` (a ConfigError when there is none); nullopt for a fresh run.
+  std::optional<std::filesystem::path> checkpoint_to_resume() const;
+  // Sets the intra-op thread count (`threads`, or every usable core) and returns it.
+  int64_t apply_threads() const;
+  // The resolved values, as written to training_args.json in checkpoints.
+  nlohmann::json to_json() const;
+};
+
+}  // namespace wizard::train

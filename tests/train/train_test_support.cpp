@@ -1,0 +1,145 @@
+#include "train_test_support.hpp"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <fstream>
+
+#include "wizard/base/log.hpp"
+#include "wizard/model/safetensors.hpp"
+
+namespace wizard::test {
+
+namespace fs = std::filesystem;
+
+Config training_table(std::initializer_list<std::pair<std::string, ConfigValue>> entries) {
+  ConfigValue::Table table;
+  for (const auto& entry : entries) table.emplace_back(entry.first, entry.second);
+  ConfigValue root =
+      ConfigValue::table({{"training_args_spec", ConfigValue::table(std::move(table))}});
+  return Config(std::move(root)).table("training_args_spec");
+}
+
+ConfigValue strings(std::initializer_list<std::string> items) {
+  ConfigValue::Array array;
+  for (const auto& item : items) array.push_back(ConfigValue::string(item));
+  return ConfigValue::array(std::move(array));
+}
+
+LogCapture::LogCapture(spdlog::level::level_enum level)
+    : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)),
+      previous_level_(logger()->level()) {
+  sink_->set_level(level);
+  sink_->set_pattern("%l: %v");
+  logger()->sinks().push_back(sink_);
+  if (level < previous_level_) logger()->set_level(level);
+}
+
+LogCapture::~LogCapture() {
+  auto& sinks = logger()->sinks();
+  sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+  logger()->set_level(previous_level_);
+}
+
+std::string LogCapture::text() const {
+  std::string out;
+  for (const auto& line : sink_->last_formatted()) out += line;
+  return out;
+}
+
+RegressionTask::RegressionTask(int64_t examples, int64_t features, int64_t outputs,
+                               at::ScalarType dtype) {
+  at::Generator generator = at::detail::createCPUGenerator(1234);
+  inputs = at::randn({examples, features}, generator);
+  targets = at::randn({examples, outputs}, generator);
+  at::Tensor weight =
+      (0.5 * at::randn({outputs, features}, generator)).to(dtype).set_requires_grad(true);
+  at::Tensor bias = (0.1 * at::randn({outputs}, generator)).to(dtype).set_requires_grad(true);
+  parameters = {{"model.layers.0.mlp.up_proj.weight", weight},
+                {"model.layers.0.mlp.up_proj.bias", bias}};
+}
+
+std::function<std::vector<train::MicroBatch>(int64_t)> RegressionTask::batches(int64_t batch) {
+  const int64_t examples = inputs.size(0);
+  return [examples, batch](int64_t epoch) {
+    std::vector<train::MicroBatch> out;
+    for (int64_t start = 0; start < examples; start += batch) {
+      train::MicroBatch micro_batch;
+      for (int64_t i = start; i < std::min(examples, start + batch); ++i) {
+        micro_batch.push_back((i + epoch) % examples);  // a different order every epoch
+      }
+      out.push_back(std::move(micro_batch));
+    }
+    return out;
+  };
+}
+
+train::StepResult RegressionTask::compute(const train::MicroBatch& batch) {
+  const at::Tensor index = at::tensor(batch, at::kLong);
+  const at::Tensor x = inputs.index_select(0, index);
+  const at::Tensor y = targets.index_select(0, index);
+  const at::Tensor prediction =
+      at::linear(x, parameters[0].second.to(at::kFloat), parameters[1].second.to(at::kFloat));
+  train::StepResult result;
+  result.loss = (prediction - y).pow(2).mean();
+  const double loss = result.loss.item<double>();
+  losses_seen.push_back(loss);
+  result.metrics = {{"rewards/chosen", prediction.mean().item<double>()}, {"nll_loss", loss}};
+  result.num_tokens = 10 * static_cast<int64_t>(batch.size());
+  return result;
+}
+
+void RegressionTask::save(const fs::path& folder) const {
+  fs::create_directories(folder);
+  safetensors::NamedTensors tensors;
+  for (const auto& [name, value] : parameters) tensors.emplace_back(name, value.detach());
+  safetensors::save(folder / "model.safetensors", tensors);
+  std::ofstream(folder / "config.json") << "{\"model_type\": \"regression\"}\n";
+}
+
+train::TrainingTask RegressionTask::task(int64_t batch) {
+  train::TrainingTask task;
+  task.parameters = parameters;
+  task.micro_batches = batches(batch);
+  task.compute = [this](const train::MicroBatch& b) { return compute(b); };
+  task.save_model = [this](const fs::path& folder) { save(folder); };
+  task.progress = train::ProgressDisplay::Mode::off;
+  return task;
+}
+
+std::vector<at::Tensor> RegressionTask::values() const {
+  std::vector<at::Tensor> out;
+  for (const auto& entry : parameters) out.push_back(entry.second.detach().clone());
+  return out;
+}
+
+train::TrainingArguments quick_args(const fs::path& output_dir) {
+  train::TrainingArguments args;
+  args.output_dir = output_dir;
+  args.num_train_epochs = 1;
+  args.learning_rate = 0.05;
+  args.logging_steps = 1;
+  args.save_strategy = train::Interval::no;
+  args.disable_tqdm = true;
+  args.threads = 1;
+  return args;
+}
+
+std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+std::vector<nlohmann::json> events_with(const std::vector<nlohmann::json>& history,
+                                        const std::string& key) {
+  std::vector<nlohmann::json> out;
+  for (const auto& event : history) {
+    if (event.contains(key)) out.push_back(event);
+  }
+  return out;
+}
+
+}  // namespace wizard::test

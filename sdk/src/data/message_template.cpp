@@ -53,12 +53,13 @@ ConfigValue to_config(const Row& value) {
 
 void check_message(const Config& config, const std::string& key, std::size_t index,
                    const Row& message) {
-  const std::string what = key + "[" + std::to_string(index) + "]";
+  const std::string what = "the message at index " + std::to_string(index);
   if (!message.is_object())
     config.fail(key, what + " must be a table { role = ..., content = ... }");
   for (const char* field : {"role", "content"}) {
     if (!message.contains(field) || !message[field].is_string()) {
-      config.fail(key, what + " needs a string '" + field + "'");
+      config.fail(key, what + " needs a string '" + field +
+                           "' (e.g. { role = \"user\", content = \"{prompt}\" })");
     }
   }
 }

@@ -137,6 +137,24 @@ TEST(Regex, UnsupportedSyntaxIsAnErrorNamingThePattern) {
   }
 }
 
+// GPT-4o-style (o200k) pattern: optional case-insensitive contraction groups need the VM.
+const char* kO200k =
+    R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+TEST(Regex, O200kPatternSplitsCamelCaseAndKeepsContractions) {
+  // "Hello": [Lu]* takes H, [Ll]+ takes ello and stops at W; "World's" takes the optional 's.
+  EXPECT_EQ(matches(kO200k, "HelloWorld's ABC x/\n"),
+            (Strings{"Hello", "World's", " ABC", " x", "/\n"}));
+  EXPECT_FALSE(Regex::compile(kO200k).uses_linear_matcher());
+}
+
+// DeepSeek-V3-style Split patterns: explicit ranges of non-ASCII letters and CJK blocks.
+TEST(Regex, ExplicitUnicodeRangesInClasses) {
+  EXPECT_EQ(matches(R"([一-龥\u3040-ゟ゠-ヿ]+)", "abc漢字かなカナxyz"), (Strings{"漢字かなカナ"}));
+  // ":-~" spans letters too, so digits are what this class leaves out.
+  EXPECT_EQ(matches(R"(\s?[!-/:-~！-／：-～‘-‟　-。]+)", "1 ,.！2"), (Strings{" ,.！"}));
+}
+
 TEST(Regex, TokenizerPatternsUseTheLinearFastPath) {
   for (const char* pattern : {kGpt2, kLlama3, kQwen})
     EXPECT_TRUE(Regex::compile(pattern).uses_linear_matcher());
@@ -158,7 +176,7 @@ std::string random_text(std::mt19937& random) {
 
 TEST(Regex, LinearFastPathAgreesWithTheVmOnRandomText) {
   std::mt19937 random(20240601);
-  for (const char* pattern : {kGpt2, kLlama3, kQwen}) {
+  for (const char* pattern : {kGpt2, kLlama3, kQwen, kO200k}) {
     const Regex fast = Regex::compile(pattern), vm = Regex::compile(pattern, false);
     for (int i = 0; i < 3000; ++i) {
       const std::string text = random_text(random);

@@ -1,0 +1,119 @@
+// AdamW with torch.optim.AdamW's update (torch 1.13, _single_tensor_adamw), over float32
+// master weights:
+//
+//   step += 1
+//   p  = p * (1 - lr * weight_decay)                  decoupled decay (decay group only)
+//   m  = m * beta1 + (1 - beta1) * g
+//   v  = v * beta2 + (1 - beta2) * g * g
+//   p  = p - lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
+//
+// Parameters stored in bfloat16 or float16 get a float32 master copy: gradients are taken
+// into float32, the update runs on the master, and the result is rounded into the model's
+// tensor. Float32 parameters are their own masters. Gradients of several micro-batches of
+// low-precision parameters are summed in float32 (accumulate_gradients()).
+//
+// Weight decay follows HF's Trainer: no decay for biases and normalisation weights
+// (applies_weight_decay()). On the CPU, contiguous float/bfloat16/half tensors take one fused
+// pass per parameter; other devices use torch's multi-tensor (_foreach) op sequence.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "wizard/base/export.hpp"
+#include "wizard/model/safetensors.hpp"
+
+namespace wizard::train {
+
+using NamedParameters = std::vector<std::pair<std::string, at::Tensor>>;
+
+struct WIZARD_API AdamWOptions {
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+// HF Trainer.get_decay_parameter_names for Llama-family names: no decay for names containing
+// "bias" and for the weights of normalisation modules (input_layernorm, post_attention_layernorm,
+// norm, q_norm, k_norm: module names ending in "norm").
+WIZARD_API bool applies_weight_decay(const std::string& parameter_name);
+
+enum class AdamWKernel {
+  automatic,  // fused on the CPU where the tensors allow it, else the ATen op sequence
+  fused_cpu,  // the fused CPU pass wherever possible
+  aten,       // torch's op sequence everywhere (bitwise torch.optim.AdamW on float32 params)
+};
+
+class WIZARD_API AdamW {
+ public:
+  // `parameters` are leaf tensors that require grad, each once (a tied weight appears once).
+  AdamW(NamedParameters parameters, AdamWOptions options,
+        AdamWKernel kernel = AdamWKernel::automatic);
+
+  // Moves the gradients of low-precision parameters into their float32 accumulators and
+  // clears them, so that the next backward pass does not sum in low precision. Call it after
+  // every backward pass of an accumulation window except the last (no-op for float32).
+  void accumulate_gradients();
+
+  // The global L2 norm of all gradients, as torch.nn.utils.clip_grad_norm_'s total_norm.
+  double gradient_norm();
+
+  // One AdamW update at learning rate `lr`, with every gradient multiplied by `grad_scale`
+  // first (the clipping coefficient); then clears the gradients. Parameters without a gradient
+  // are skipped, as torch does.
+  void step(double lr, float grad_scale = 1.0f);
+
+  // Clears gradients and float32 accumulators.
+  void zero_grad();
+
+  const AdamWOptions& options() const { return options_; }
+  const NamedParameters& parameters() const { return named_; }
+  // Optimizer steps applied so far (the largest per-parameter step count).
+  int64_t steps() const;
+
+  // State for checkpoints: "step.<name>" (int64 [1]), "exp_avg.<name>", "exp_avg_sq.<name>"
+  // and, for low-precision parameters, "master.<name>" (all float32).
+  safetensors::NamedTensors state_tensors() const;
+  // Restores what state_tensors() saved (names and shapes checked; errors name the file);
+  // masters are also rounded into the model's parameters.
+  void load_state(const safetensors::File& file);
+
+  // Per-parameter slots (for tests and diagnostics).
+  struct Slot {
+    std::string name;
+    at::Tensor parameter;    // the model's tensor
+    at::Tensor master;       // float32 copy for low-precision parameters, else undefined
+    at::Tensor accumulator;  // float32 gradient sum of earlier micro-batches (low precision)
+    bool accumulated = false;
+    at::Tensor exp_avg;  // created at the first step
+    at::Tensor exp_avg_sq;
+    int64_t step = 0;
+    bool decay = true;
+  };
+  const std::vector<Slot>& slots() const { return slots_; }
+
+ private:
+  bool fused(const Slot& slot) const;
+  void step_fused(Slot& slot, double lr, float grad_scale);
+  void step_aten(std::vector<Slot*>& slots, double lr, float grad_scale);
+
+  NamedParameters named_;
+  AdamWOptions options_;
+  AdamWKernel kernel_;
+  std::vector<Slot> slots_;
+};
+
+// torch.nn.utils.clip_grad_norm_'s coefficient: min(1, max_norm / (total_norm + 1e-6)),
+// in float32 as torch computes it (reciprocal, then times max_norm).
+WIZARD_API float clip_coefficient(double total_norm, double max_norm);
+
+// torch.nn.utils.clip_grad_norm_ (norm_type 2) over `gradients`, in place: returns the
+// total norm before clipping. Undefined tensors are skipped.
+WIZARD_API double clip_grad_norm_(const std::vector<at::Tensor>& gradients, double max_norm);
+
+}  // namespace wizard::train

@@ -1,0 +1,285 @@
+#include "wizard/train/adamw.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <set>
+
+#include "train/adamw_cpu.hpp"
+#include "wizard/base/error.hpp"
+
+namespace wizard::train {
+
+namespace {
+
+bool low_precision(const at::Tensor& tensor) {
+  return tensor.scalar_type() != at::kFloat;
+}
+
+// The float32 gradient of a slot whose low-precision gradient (if any) was moved into its
+// accumulator, or the float32 parameter's own gradient.
+const at::Tensor& float_gradient(const AdamW::Slot& slot) {
+  return slot.master.defined() ? slot.accumulator : slot.parameter.grad();
+}
+
+bool has_gradient(const AdamW::Slot& slot) {
+  return slot.accumulated || slot.parameter.grad().defined();
+}
+
+// Adds the low-precision gradient into the float32 accumulator and clears it.
+void move_into_accumulator(AdamW::Slot& slot) {
+  at::Tensor& grad = slot.parameter.mutable_grad();
+  if (!grad.defined()) return;
+  if (!slot.accumulator.defined()) {
+    slot.accumulator =
+        at::empty(slot.parameter.sizes(), slot.parameter.options().dtype(at::kFloat));
+  }
+  if (slot.accumulated) {
+    slot.accumulator.add_(grad);
+  } else {
+    slot.accumulator.copy_(grad);
+  }
+  slot.accumulated = true;
+  grad.reset();
+}
+
+void check_state_tensor(const safetensors::File& file, const std::string& name,
+                        const at::Tensor& like) {
+  if (!file.contains(name)) {
+    throw Error(
+        file.path().string() + ": optimizer state has no tensor '" + name +
+        "'; the checkpoint was written for other parameters (a different model or trainable set)");
+  }
+  const auto& info = file.info(name);
+  if (info.shape != like.sizes().vec()) {
+    throw Error(file.path().string() + ": optimizer state '" + name + "' has shape " +
+                c10::str(at::IntArrayRef(info.shape)) + " but the parameter has " +
+                c10::str(like.sizes()));
+  }
+}
+
+}  // namespace
+
+bool applies_weight_decay(const std::string& parameter_name) {
+  std::string name = parameter_name;
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (name.find("bias") != std::string::npos) return false;
+  // The owning module: the name without its last component ("...input_layernorm").
+  const auto dot = name.rfind('.');
+  const std::string module = dot == std::string::npos ? std::string() : name.substr(0, dot);
+  const std::string suffix = "norm";
+  return !(module.size() >= suffix.size() &&
+           module.compare(module.size() - suffix.size(), suffix.size(), suffix) == 0);
+}
+
+AdamW::AdamW(NamedParameters parameters, AdamWOptions options, AdamWKernel kernel)
+    : named_(std::move(parameters)), options_(options), kernel_(kernel) {
+  std::set<const void*> seen;
+  for (const auto& [name, parameter] : named_) {
+    if (!parameter.defined() || !parameter.requires_grad() || !parameter.is_leaf()) {
+      throw Error(
+          "AdamW: parameter '" + name +
+          "' is not a leaf tensor that requires grad; pass the model's trainable parameters");
+    }
+    if (!seen.insert(parameter.data_ptr()).second) {
+      throw Error("AdamW: parameter '" + name +
+                  "' shares its storage with an earlier parameter; list a tied weight once");
+    }
+    Slot slot;
+    slot.name = name;
+    slot.parameter = parameter;
+    slot.decay = applies_weight_decay(name);
+    if (low_precision(parameter)) {
+      at::NoGradGuard no_grad;
+      slot.master = parameter.detach().to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+    }
+    slots_.push_back(std::move(slot));
+  }
+}
+
+bool AdamW::fused(const Slot& slot) const {
+  if (kernel_ == AdamWKernel::aten) return false;
+  return detail::fused_cpu_tensor(slot.parameter) &&
+         detail::fused_cpu_tensor(slot.parameter.grad()) &&
+         (!slot.parameter.grad().defined() ||
+          slot.parameter.grad().scalar_type() == slot.parameter.scalar_type());
+}
+
+void AdamW::accumulate_gradients() {
+  for (Slot& slot : slots_) {
+    if (slot.master.defined()) move_into_accumulator(slot);
+  }
+}
+
+double AdamW::gradient_norm() {
+  std::vector<at::Tensor> aten_gradients;
+  double fused_sum = 0;
+  bool any_fused = false;
+  for (Slot& slot : slots_) {
+    if (!has_gradient(slot)) continue;
+    if (fused(slot)) {
+      any_fused = true;
+      fused_sum += detail::fused_sum_of_squares(slot.accumulated ? slot.accumulator : at::Tensor(),
+                                                slot.parameter.grad());
+    } else {
+      if (slot.master.defined()) move_into_accumulator(slot);
+      aten_gradients.push_back(float_gradient(slot));
+    }
+  }
+  if (aten_gradients.empty()) return std::sqrt(fused_sum);
+  // torch: the norm of the stacked per-tensor norms, in float32.
+  std::vector<at::Tensor> norms;
+  for (const auto& gradient : aten_gradients) norms.push_back(at::norm(gradient, 2).to(at::kCPU));
+  const double aten_norm = at::norm(at::stack(norms), 2).item<double>();
+  if (!any_fused) return aten_norm;
+  return std::sqrt(fused_sum + aten_norm * aten_norm);
+}
+
+void AdamW::step(double lr, float grad_scale) {
+  std::vector<Slot*> aten_slots;
+  for (Slot& slot : slots_) {
+    if (!has_gradient(slot)) continue;
+    if (!slot.exp_avg.defined()) {
+      const auto options = slot.parameter.options().dtype(at::kFloat);
+      slot.exp_avg = at::zeros(slot.parameter.sizes(), options);
+      slot.exp_avg_sq = at::zeros(slot.parameter.sizes(), options);
+    }
+    if (fused(slot)) {
+      step_fused(slot, lr, grad_scale);
+    } else {
+      if (slot.master.defined()) move_into_accumulator(slot);
+      aten_slots.push_back(&slot);
+    }
+  }
+  if (!aten_slots.empty()) step_aten(aten_slots, lr, grad_scale);
+  zero_grad();
+}
+
+void AdamW::step_fused(Slot& slot, double lr, float grad_scale) {
+  slot.step += 1;
+  const double step = static_cast<double>(slot.step);
+  const double weight_decay = slot.decay ? options_.weight_decay : 0.0;
+  detail::AdamWScalars s;
+  s.decay_factor = static_cast<float>(1.0 - lr * weight_decay);
+  s.beta1 = static_cast<float>(options_.beta1);
+  s.one_minus_beta1 = static_cast<float>(1.0 - options_.beta1);
+  s.beta2 = static_cast<float>(options_.beta2);
+  s.one_minus_beta2 = static_cast<float>(1.0 - options_.beta2);
+  s.bias_correction2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(options_.beta2, step)));
+  s.eps = static_cast<float>(options_.eps);
+  s.neg_step_size = static_cast<float>(-(lr / (1.0 - std::pow(options_.beta1, step))));
+  s.grad_scale = grad_scale;
+  detail::fused_adamw_step(slot.parameter, slot.master,
+                           slot.accumulated ? slot.accumulator : at::Tensor(),
+                           slot.parameter.grad(), slot.exp_avg, slot.exp_avg_sq, s);
+}
+
+// torch 1.13's _multi_tensor_adamw, op for op, on float32 masters and gradients.
+void AdamW::step_aten(std::vector<Slot*>& slots, double lr, float grad_scale) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> params, grads, exp_avgs, exp_avg_sqs, decayed;
+  std::vector<at::Scalar> bias_correction2_sqrt, neg_step_size;
+  for (Slot* slot : slots) {
+    slot->step += 1;
+    const double step = static_cast<double>(slot->step);
+    at::Tensor master = slot->master.defined() ? slot->master : slot->parameter;
+    params.push_back(master);
+    grads.push_back(float_gradient(*slot));
+    exp_avgs.push_back(slot->exp_avg);
+    exp_avg_sqs.push_back(slot->exp_avg_sq);
+    if (slot->decay) decayed.push_back(master);
+    bias_correction2_sqrt.emplace_back(std::sqrt(1.0 - std::pow(options_.beta2, step)));
+    neg_step_size.emplace_back(-(lr / (1.0 - std::pow(options_.beta1, step))));
+  }
+  if (grad_scale != 1.0f) at::_foreach_mul_(grads, grad_scale);  // clip_grad_norm_'s mul_
+  if (!decayed.empty()) at::_foreach_mul_(decayed, 1.0 - lr * options_.weight_decay);
+  at::_foreach_mul_(exp_avgs, options_.beta1);
+  at::_foreach_add_(exp_avgs, grads, 1.0 - options_.beta1);
+  at::_foreach_mul_(exp_avg_sqs, options_.beta2);
+  at::_foreach_addcmul_(exp_avg_sqs, grads, grads, 1.0 - options_.beta2);
+  std::vector<at::Tensor> denom = at::_foreach_sqrt(exp_avg_sqs);
+  at::_foreach_div_(denom, bias_correction2_sqrt);
+  at::_foreach_add_(denom, options_.eps);
+  at::_foreach_addcdiv_(params, exp_avgs, denom, neg_step_size);
+  for (Slot* slot : slots) {
+    if (slot->master.defined()) slot->parameter.copy_(slot->master);
+  }
+}
+
+void AdamW::zero_grad() {
+  for (Slot& slot : slots_) {
+    slot.parameter.mutable_grad().reset();
+    slot.accumulated = false;
+  }
+}
+
+int64_t AdamW::steps() const {
+  int64_t steps = 0;
+  for (const Slot& slot : slots_) steps = std::max(steps, slot.step);
+  return steps;
+}
+
+safetensors::NamedTensors AdamW::state_tensors() const {
+  safetensors::NamedTensors tensors;
+  for (const Slot& slot : slots_) {
+    tensors.emplace_back("step." + slot.name, at::full({1}, slot.step, at::dtype(at::kLong)));
+    if (slot.exp_avg.defined()) {
+      tensors.emplace_back("exp_avg." + slot.name, slot.exp_avg);
+      tensors.emplace_back("exp_avg_sq." + slot.name, slot.exp_avg_sq);
+    }
+    if (slot.master.defined()) tensors.emplace_back("master." + slot.name, slot.master);
+  }
+  return tensors;
+}
+
+void AdamW::load_state(const safetensors::File& file) {
+  at::NoGradGuard no_grad;
+  for (Slot& slot : slots_) {
+    const std::string step_name = "step." + slot.name;
+    check_state_tensor(file, step_name, at::empty({1}));
+    slot.step = file.load(step_name, at::kLong).item<int64_t>();
+    if (file.contains("exp_avg." + slot.name)) {
+      for (const char* kind : {"exp_avg.", "exp_avg_sq."}) {
+        check_state_tensor(file, kind + slot.name, slot.parameter);
+      }
+      slot.exp_avg =
+          file.load("exp_avg." + slot.name, at::kFloat, slot.parameter.device()).contiguous();
+      slot.exp_avg_sq =
+          file.load("exp_avg_sq." + slot.name, at::kFloat, slot.parameter.device()).contiguous();
+    } else {
+      slot.exp_avg = at::Tensor();
+      slot.exp_avg_sq = at::Tensor();
+    }
+    if (slot.master.defined()) {
+      check_state_tensor(file, "master." + slot.name, slot.parameter);
+      slot.master =
+          file.load("master." + slot.name, at::kFloat, slot.parameter.device()).contiguous();
+      slot.parameter.copy_(slot.master);
+    }
+  }
+  zero_grad();
+}
+
+float clip_coefficient(double total_norm, double max_norm) {
+  const float denominator = static_cast<float>(total_norm) + static_cast<float>(1e-6);
+  const float coefficient = (1.0f / denominator) * static_cast<float>(max_norm);
+  return std::min(coefficient, 1.0f);
+}
+
+double clip_grad_norm_(const std::vector<at::Tensor>& gradients, double max_norm) {
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> norms;
+  for (const auto& gradient : gradients) {
+    if (gradient.defined()) norms.push_back(at::norm(gradient, 2).to(at::kCPU));
+  }
+  if (norms.empty()) return 0.0;
+  const at::Tensor total = at::norm(at::stack(norms), 2);
+  const at::Tensor coefficient = ((total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+  for (const auto& gradient : gradients) {
+    if (gradient.defined()) gradient.mul_(coefficient.to(gradient.device()));
+  }
+  return total.item<double>();
+}
+
+}  // namespace wizard::train

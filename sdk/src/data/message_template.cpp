@@ -64,6 +64,19 @@ void check_message(const Config& config, const std::string& key, std::size_t ind
   }
 }
 
+// Messages as Python writes them, {"role", "content", ...}: the config reader
+// may not keep a table's key order, and templates that print a message with
+// tojson show it.
+Row role_and_content_first(const Row& message) {
+  Row out = Row::object();
+  out["role"] = message["role"];
+  out["content"] = message["content"];
+  for (const auto& item : message.items()) {
+    if (item.key() != "role" && item.key() != "content") out[item.key()] = item.value();
+  }
+  return out;
+}
+
 }  // namespace
 
 MessageTemplate::MessageTemplate(Row messages, std::string name)
@@ -81,8 +94,12 @@ MessageTemplate MessageTemplate::from_config(const Config& config, const std::st
                 "must be a non-empty list of messages, e.g. [{ role = \"user\", content = "
                 "\"{prompt}\" }]");
   }
-  Row messages = to_row(*value);
-  for (std::size_t i = 0; i < messages.size(); ++i) check_message(config, key, i, messages[i]);
+  Row messages = Row::array();
+  for (const auto& item : value->as_array()) messages.push_back(to_row(item));
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    check_message(config, key, i, messages[i]);
+    messages[i] = role_and_content_first(messages[i]);
+  }
   return MessageTemplate(std::move(messages), config.key_path(key));
 }
 

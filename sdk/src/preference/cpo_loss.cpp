@@ -70,6 +70,10 @@ at::Tensor sigmoid_losses(const at::Tensor& logits, double beta, double label_sm
   return agree * (1 - label_smoothing) - at::log_sigmoid(-beta * logits) * label_smoothing;
 }
 
+at::Tensor simpo_losses(const at::Tensor& logits, const CpoLossSettings& settings) {
+  return sigmoid_losses(logits - settings.gamma_logratios, settings.beta, settings.label_smoothing);
+}
+
 at::Tensor total_cpo_loss(const at::Tensor& losses, double cpo_alpha, const at::Tensor& nll_loss) {
   const at::Tensor mean = losses.mean();
   if (cpo_alpha == 0) return mean;

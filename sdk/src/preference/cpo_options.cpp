@@ -35,6 +35,13 @@ std::optional<CpoOptionProblem> check_non_negative(const std::string& key,
   return problem(key, *value, "must be a finite number >= 0 (" + meaning + ")");
 }
 
+// TRL accepts these values and does not use them; say so where they were written.
+void warn_ignored(const Config& config, const std::string& key, double value,
+                  const std::string& why) {
+  logger()->warn("{}: {} = {} is ignored: {}", config.location(key).str(), config.key_path(key),
+                 value, why);
+}
+
 }  // namespace
 
 const char* cpo_loss_type_name(CpoLossType type) {
@@ -156,10 +163,9 @@ CpoLossSettings read_cpo_loss_settings(const Config& config, CpoLossType type) {
   if (type == CpoLossType::AlphaPO) {
     const std::optional<double> cpo_alpha = config.optional<double>("cpo_alpha");
     if (cpo_alpha && *cpo_alpha != 0) {
-      logger()->warn(
-          "{}: cpo_alpha = {} is ignored: alphapo leaves the NLL term out (TRL's "
-          "CPOConfig sets cpo_alpha to 0); use loss_type simpo to keep it",
-          config.key_path("cpo_alpha"), *cpo_alpha);
+      warn_ignored(config, "cpo_alpha", *cpo_alpha,
+                   "alphapo leaves the NLL term out (TRL's CPOConfig sets cpo_alpha to 0); use "
+                   "loss_type simpo to keep it");
     }
     request.cpo_alpha = cpo_alpha.value_or(0.0);
   } else {
@@ -175,8 +181,8 @@ CpoLossSettings read_cpo_loss_settings(const Config& config, CpoLossType type) {
 
   if (auto found = find_cpo_option_problem(request)) config.fail(found->key, found->message);
   if (ignores_label_smoothing(type) && request.label_smoothing > 0) {
-    logger()->warn("{}: label_smoothing = {} is ignored by the {} loss (TRL ignores it too)",
-                   config.key_path("label_smoothing"), request.label_smoothing, name);
+    warn_ignored(config, "label_smoothing", request.label_smoothing,
+                 std::string("the ") + name + " loss has no label smoothing (TRL ignores it too)");
   }
   return resolve_cpo_loss(request);
 }

@@ -41,6 +41,10 @@ WIZARD_API CpoMargin cpo_margin(const PreferenceLogps& logps, LogpReduction redu
 // smoothing term is left out at ls = 0, so an infinite logit gives no NaN.
 WIZARD_API at::Tensor sigmoid_losses(const at::Tensor& logits, double beta, double label_smoothing);
 
+// SimPO as TRL computes it: sigmoid_losses(logits - gamma_logratios, beta, ls),
+// the target margin taken off the logits (gamma_logratios = simpo_gamma / beta).
+WIZARD_API at::Tensor simpo_losses(const at::Tensor& logits, const CpoLossSettings& settings);
+
 // loss = mean(losses) + cpo_alpha * nll_loss. At cpo_alpha = 0 the NLL is not
 // read (TRL skips computing it), so an absent or NaN NLL does no harm; otherwise
 // an absent one is an Error.

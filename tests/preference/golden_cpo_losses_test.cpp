@@ -1,0 +1,178 @@
+// Every case of cpo_losses.json through the loss plugins' real .so files: from
+// TRL's stored per-sequence log-probs to the losses, rewards, NLL, loss and the
+// metrics TRL logged; and CPOConfig's requested -> effective rewrite.
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <map>
+
+#include "golden_refs.hpp"
+#include "preference_test_support.hpp"
+#include "wizard/preference/batch_logps.hpp"
+#include "wizard/preference/cpo_options.hpp"
+#include "wizard/preference/metrics.hpp"
+
+namespace pref = wizard::preference;
+using nlohmann::json;
+using wizard::test::CpoBatchRefs;
+using wizard::test::ErrorRecord;
+using wizard::test::Tolerance;
+
+namespace {
+
+// The plugin's table as the CPO recipe builds it: the requested CPOConfig
+// fields that the loss documents (TRL ignores the others for that loss type).
+std::string plugin_table(const json& requested) {
+  const std::string name = requested.at("loss_type");
+  std::string toml;
+  for (const auto& option :
+       wizard::test::loss_registry().options(wizard::PluginKind::Loss, name, {})) {
+    if (requested.contains(option.name) && !requested.at(option.name).is_null()) {
+      toml += option.name + " = " + requested.at(option.name).dump() + "\n";
+    }
+  }
+  return toml;
+}
+
+pref::CpoLossRequest request_of(const json& requested) {
+  pref::CpoLossRequest request;
+  request.loss_type =
+      pref::parse_cpo_loss_type(requested.at("loss_type").get<std::string>()).value();
+  request.beta = requested.value("beta", request.beta);
+  request.label_smoothing = requested.value("label_smoothing", request.label_smoothing);
+  request.cpo_alpha = requested.value("cpo_alpha", request.cpo_alpha);
+  request.alpha = requested.value("alpha", request.alpha);
+  if (requested.contains("simpo_gamma") && !requested.at("simpo_gamma").is_null()) {
+    request.simpo_gamma = requested.at("simpo_gamma").get<double>();
+  }
+  return request;
+}
+
+void expect_effective(const pref::CpoLossSettings& settings, const json& effective) {
+  EXPECT_EQ(cpo_loss_type_name(settings.loss_type), effective.at("loss_type").get<std::string>());
+  EXPECT_EQ(settings.beta, effective.at("beta").get<double>());
+  EXPECT_EQ(settings.label_smoothing, effective.at("label_smoothing").get<double>());
+  EXPECT_EQ(settings.cpo_alpha, effective.at("cpo_alpha").get<double>());
+  EXPECT_EQ(settings.alpha, effective.at("alpha").get<double>());
+  const json& gamma = effective.at("simpo_gamma");
+  EXPECT_EQ(settings.simpo_gamma.has_value(), !gamma.is_null());
+  if (settings.simpo_gamma && !gamma.is_null()) {
+    EXPECT_EQ(*settings.simpo_gamma, gamma.get<double>());
+  }
+}
+
+// TRL's stored per-sequence log-probs of one dtype, as a recipe would pass them.
+wizard::PreferenceLogps stored_logps(const CpoBatchRefs& batch, const std::string& dtype_name,
+                                     const at::Tensor& nll) {
+  const json& per_sequence = batch.model->at("per_sequence_" + dtype_name);
+  const at::ScalarType dtype = wizard::test::dtype_named(dtype_name);
+  const at::Tensor sums =
+      at::tensor(wizard::test::doubles_of(per_sequence.at("logps_sum")), at::kDouble).to(dtype);
+  const at::Tensor counts =
+      at::tensor(wizard::test::doubles_of(per_sequence.at("n_scored_tokens")), at::kFloat);
+  const int64_t n = batch.n_pairs;
+  return {sums.slice(0, 0, n), sums.slice(0, n), counts.slice(0, 0, n), counts.slice(0, n), nll};
+}
+
+// TRL's logits/chosen and logits/rejected: means over the whole padded halves.
+pref::CompletionLogitSums trl_logit_sums(const at::Tensor& logits, int64_t n) {
+  const at::Tensor chosen = logits.slice(0, 0, n);
+  const at::Tensor rejected = logits.slice(0, n);
+  const auto count = [](const at::Tensor& t) {
+    return at::tensor(static_cast<double>(t.numel()), at::kDouble);
+  };
+  return {at::sum(chosen, at::kDouble), count(chosen), at::sum(rejected, at::kDouble),
+          count(rejected)};
+}
+
+Tolerance tolerance_of(const json& test_case) {
+  if (test_case.at("logits_dtype") != "float32") return wizard::test::kBfloat16Tolerance;
+  if (test_case.at("effective").at("alpha").get<double>() != 0)
+    return wizard::test::kAlphaTolerance;
+  return wizard::test::kFloat32Tolerance;
+}
+
+std::string category_of(const json& test_case) {
+  if (test_case.at("logits_dtype") != "float32") return test_case.at("logits_dtype");
+  return test_case.at("effective").at("alpha").get<double>() != 0 ? "float32 with alpha"
+                                                                  : "float32";
+}
+
+}  // namespace
+
+TEST(GoldenCpoLosses, RequestedBecomesEffectiveAsCpoConfig) {
+  long cases = 0;
+  for (const auto& [model_name, model] : wizard::test::cpo_losses_json().at("models").items()) {
+    for (const json& test_case : model.at("cases")) {
+      SCOPED_TRACE(model_name + " " + test_case.at("requested").dump());
+      expect_effective(pref::resolve_cpo_loss(request_of(test_case.at("requested"))),
+                       test_case.at("effective"));
+      ++cases;
+    }
+  }
+  EXPECT_GT(cases, 0);
+}
+
+TEST(GoldenCpoLosses, PluginsReproduceTrlLossesRewardsAndMetrics) {
+  ErrorRecord errors;
+  long cases = 0;
+  for (const CpoBatchRefs& batch : wizard::test::cpo_batches()) {
+    // The NLL and logits per dtype, from TRL's log-prob path (tested against
+    // the fixture in golden_batch_logps_test.cpp).
+    std::map<std::string, at::Tensor> nll_of;
+    std::map<std::string, pref::CompletionLogitSums> logit_sums_of;
+    for (const json& test_case : batch.model->at("cases")) {
+      const std::string dtype_name = test_case.at("logits_dtype");
+      SCOPED_TRACE(batch.model_name + " " + dtype_name + " " + test_case.at("requested").dump());
+      if (!nll_of.count(dtype_name)) {
+        const at::Tensor logits = batch.logits.to(wizard::test::dtype_named(dtype_name));
+        nll_of[dtype_name] = pref::chosen_nll_loss(logits, batch.labels, batch.n_pairs);
+        logit_sums_of[dtype_name] = trl_logit_sums(logits, batch.n_pairs);
+      }
+      const json& requested = test_case.at("requested");
+      const auto loss =
+          wizard::test::create_loss(requested.at("loss_type"), plugin_table(requested));
+      const auto out = loss->compute(stored_logps(batch, dtype_name, nll_of[dtype_name]));
+
+      const Tolerance tolerance = tolerance_of(test_case);
+      const std::string category = category_of(test_case);
+      errors.expect_near(category, "policy_chosen_logps", out.chosen_logps,
+                         test_case.at("policy_chosen_logps"), tolerance);
+      errors.expect_near(category, "policy_rejected_logps", out.rejected_logps,
+                         test_case.at("policy_rejected_logps"), tolerance);
+      errors.expect_near(category, "losses", out.losses, test_case.at("losses"), tolerance);
+      errors.expect_near(category, "chosen_rewards", out.chosen_rewards,
+                         test_case.at("chosen_rewards"), tolerance);
+      errors.expect_near(category, "rejected_rewards", out.rejected_rewards,
+                         test_case.at("rejected_rewards"), tolerance);
+      errors.expect_near(category, "loss", out.loss, test_case.at("loss"), tolerance);
+
+      // TRL logs the NLL only when it computed it (cpo_alpha != 0).
+      const auto effective = pref::resolve_cpo_loss(request_of(requested));
+      const at::Tensor reported_nll = effective.cpo_alpha == 0 ? at::Tensor() : nll_of[dtype_name];
+      const at::Tensor nll_value = reported_nll.defined() ? reported_nll : at::zeros({});
+      errors.expect_near(category, "nll_loss", nll_value, test_case.at("nll_loss"), tolerance);
+
+      for (const auto& [split, key] : {std::pair{pref::MetricSplit::Train, "metrics"},
+                                       std::pair{pref::MetricSplit::Eval, "eval_metrics"}}) {
+        const auto metrics =
+            pref::preference_metrics(out, reported_nll, logit_sums_of[dtype_name], split);
+        const std::map<std::string, double> ours(metrics.begin(), metrics.end());
+        for (const auto& [name, value] : test_case.at(key).items()) {
+          ASSERT_TRUE(ours.count(name)) << "no metric " << name;
+          // logits/* averages ~10^4 logits: TRL in float32, wizard in float64.
+          const bool logit_mean = name.find("logits/") != std::string::npos;
+          errors.expect_near(logit_mean ? category + " logits/*" : category, name, ours.at(name),
+                             value.get<double>(), tolerance);
+        }
+        const std::string loss_name = split == pref::MetricSplit::Eval ? "eval_loss" : "loss";
+        errors.expect_near(category, loss_name, ours.at(loss_name),
+                           test_case.at("loss").get<double>(), tolerance);
+      }
+      ++cases;
+    }
+  }
+  EXPECT_GT(cases, 0);
+  std::cout << "checked " << cases << " cases of cpo_losses.json\n";
+  errors.print();
+}

@@ -1,0 +1,187 @@
+// The trainer's files: the output folder, checkpoints (save, rotate, resume) and the final model.
+#include <ATen/ATen.h>
+
+#include "model/safetensors_files.hpp"
+#include "train/trainer_impl.hpp"
+#include "wizard/base/error.hpp"
+#include "wizard/base/log.hpp"
+#include "wizard/model/checkpoint_io.hpp"
+#include "wizard/model/safetensors.hpp"
+#include "wizard/train/checkpoint.hpp"
+#include "wizard/train/rng_state.hpp"
+
+namespace wizard::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read " + path.string());
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(path.string() + " is not valid JSON (" + error.what() +
+                "); the checkpoint is damaged");
+  }
+}
+
+nlohmann::json schedule_json(const LrSchedule& schedule, double base_learning_rate,
+                             int64_t steps_taken) {
+  return {
+      {"lr_scheduler_type", schedule_type_name(schedule.type)},
+      {"warmup_steps", schedule.warmup_steps},
+      {"training_steps", schedule.training_steps},
+      {"num_cycles", schedule.num_cycles},
+      {"timescale", schedule.timescale ? nlohmann::json(*schedule.timescale) : nlohmann::json()},
+      {"base_learning_rate", base_learning_rate},
+      {"steps_taken", steps_taken}};
+}
+
+}  // namespace
+
+void Trainer::Impl::prepare_output_dir() {
+  fs::create_directories(args.output_dir);
+  remove_stale_staging(args.output_dir);
+  if (args.resume_requested()) return;
+  const auto existing = list_checkpoints(args.output_dir);
+  if (existing.empty()) return;
+  if (!args.overwrite_output_dir) {
+    throw ConfigError(args.output_dir.string() + " already holds checkpoints (" +
+                      existing.back().filename().string() +
+                      ", ...) from an earlier run. Set training_args_spec.resume_from_checkpoint = "
+                      "true to continue "
+                      "it, overwrite_output_dir = true to start over (deleting them), or choose "
+                      "another output_dir");
+  }
+  for (const auto& folder : existing) {
+    logger()->info("overwrite_output_dir: deleting {}", folder.string());
+    remove_folder(folder);
+  }
+}
+
+void Trainer::Impl::save_checkpoint() {
+  const fs::path target = args.output_dir / checkpoint_name(state.global_step);
+  // HF names the best checkpoint once its folder exists (this one, when it is the best).
+  if (state.best_global_step) {
+    const fs::path best = args.output_dir / checkpoint_name(*state.best_global_step);
+    if (*state.best_global_step == state.global_step || fs::is_directory(best)) {
+      state.best_model_checkpoint = best.string();
+    }
+  }
+  write_folder_atomically(target, [&](const fs::path& staging) {
+    task.save_model(staging);
+    fs::create_directories(staging);
+    model::write_json_file(staging / kTrainerStateFile, state.trainer_state(plan, args));
+    model::write_json_file(staging / kTrainingArgsFile, args.to_json());
+    if (args.save_only_model) return;
+    safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
+    model::write_json_file(staging / kSchedulerFile,
+                           schedule_json(schedule, args.learning_rate, state.global_step));
+    safetensors::save(staging / kRngStateFile, capture_rng_state());
+    nlohmann::json wizard_state = state.wizard_state(plan);
+    if (task.save_state) wizard_state["recipe_state"] = task.save_state();
+    model::write_json_file(staging / kWizardStateFile, wizard_state);
+  });
+  last_saved_step = state.global_step;
+  last_checkpoint = target;
+  progress->print_above([&] { logger()->info("saved {}", target.string()); });
+  if (args.save_total_limit) {
+    const std::optional<fs::path> best = state.best_model_checkpoint
+                                             ? std::optional<fs::path>(*state.best_model_checkpoint)
+                                             : std::nullopt;
+    rotate_checkpoints(args.output_dir, *args.save_total_limit, best);
+  }
+}
+
+void Trainer::Impl::load_parameters(const fs::path& checkpoint) {
+  const safetensors::Checkpoint weights = safetensors::Checkpoint::open(checkpoint);
+  at::NoGradGuard no_grad;
+  for (const auto& [name, parameter] : task.parameters) {
+    if (!weights.contains(name)) {
+      throw Error(checkpoint.string() + " has no weight '" + name +
+                  "'; it was saved from another model than the one being trained");
+    }
+    const auto& info = weights.info(name);
+    if (info.shape != parameter.sizes().vec()) {
+      throw Error(checkpoint.string() + ": weight '" + name + "' has shape " +
+                  c10::str(at::IntArrayRef(info.shape)) + " but the model's parameter has " +
+                  c10::str(parameter.sizes()));
+    }
+    parameter.copy_(weights.load(name, parameter.scalar_type(), parameter.device()));
+  }
+}
+
+void Trainer::Impl::resume(const fs::path& checkpoint) {
+  if (!fs::is_directory(checkpoint)) {
+    throw ConfigError(
+        "training_args_spec.resume_from_checkpoint: '" + checkpoint.string() +
+        "' is not a folder; name a checkpoint-<step> folder or set it to true for the newest");
+  }
+  if (!is_resumable_checkpoint(checkpoint)) {
+    throw ConfigError("cannot resume from " + checkpoint.string() +
+                      ": it holds the model but not the optimizer, scheduler, RNG and data "
+                      "position (it was saved with "
+                      "save_only_model = true, or is not a wizard checkpoint). Start a new run "
+                      "from its model instead, or "
+                      "resume from a checkpoint saved with save_only_model = false");
+  }
+  logger()->info("resuming from {}", checkpoint.string());
+  const nlohmann::json trainer_state = read_json(checkpoint / kTrainerStateFile);
+  const nlohmann::json wizard_state = read_json(checkpoint / kWizardStateFile);
+  if (task.load_model) {
+    task.load_model(checkpoint);
+  } else {
+    load_parameters(checkpoint);
+  }
+  optimizer->load_state(safetensors::File::open(checkpoint / kOptimizerFile));
+  const nlohmann::json saved_schedule = read_json(checkpoint / kSchedulerFile);
+  const nlohmann::json current_schedule =
+      schedule_json(schedule, args.learning_rate, saved_schedule.value("steps_taken", 0));
+  if (saved_schedule != current_schedule) {
+    logger()->warn(
+        "the checkpoint's learning-rate schedule {} differs from this run's {}; continuing with "
+        "this run's",
+        saved_schedule.dump(), current_schedule.dump());
+  }
+  restore_rng_state(safetensors::File::open(checkpoint / kRngStateFile));
+  try {
+    state.restore(trainer_state, wizard_state);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(checkpoint.string() + ": trainer_state.json or wizard_state.json lacks a field (" +
+                error.what() + "); the checkpoint is damaged or from another program");
+  }
+  if (wizard_state.value("micro_batches_per_epoch", plan.micro_batches_per_epoch) !=
+      plan.micro_batches_per_epoch) {
+    logger()->warn(
+        "the checkpoint was taken with {} micro-batches per epoch, this run has {}: the data "
+        "changed, "
+        "so the resumed run does not continue the same sequence of batches",
+        wizard_state.value("micro_batches_per_epoch", 0), plan.micro_batches_per_epoch);
+  }
+  if (task.load_state && wizard_state.contains("recipe_state"))
+    task.load_state(wizard_state.at("recipe_state"));
+  last_saved_step = state.global_step;
+  last_checkpoint = checkpoint;
+  resumed = true;
+  metrics->restart(state.log_history);
+}
+
+void Trainer::Impl::save_final_model() {
+  model::write_json_file(args.output_dir / kTrainerStateFile, state.trainer_state(plan, args));
+  if (!task.save_final_model) return;
+  const fs::path staging =
+      safetensors::detail::unique_sibling(args.output_dir / "model", "staging");
+  try {
+    task.save_model(staging);
+    publish_model_files(staging, args.output_dir);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    throw;
+  }
+  logger()->info("saved the final model to {}", args.output_dir.string());
+}
+
+}  // namespace wizard::train

@@ -1,0 +1,58 @@
+// The trainer's state and steps, shared by trainer.cpp (the loop, logging, evaluation) and
+// trainer_checkpoint.cpp (output folder, checkpoints, resume, final save).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "train/run_state.hpp"
+#include "wizard/train/lr_schedule.hpp"
+#include "wizard/train/metrics_log.hpp"
+#include "wizard/train/trainer.hpp"
+
+namespace wizard::train {
+
+struct Trainer::Impl {
+  Impl(TrainingArguments args, TrainingTask task);
+
+  TrainingArguments args;
+  TrainingTask task;
+  TrainingPlan plan;
+  LrSchedule schedule;
+  std::unique_ptr<AdamW> optimizer;
+  std::unique_ptr<MetricsLog> metrics;
+  std::unique_ptr<ProgressDisplay> progress;
+  detail::RunState state;
+  std::optional<std::filesystem::path> last_checkpoint;
+  int64_t last_saved_step = -1;
+  bool resumed = false;
+
+  TrainResult train();
+
+  // --- the loop (trainer.cpp) ---
+  void check_task() const;
+  void run_epoch(int64_t epoch, const std::vector<MicroBatch>& batches, int64_t start, bool& stop);
+  void optimizer_step(int64_t epoch, int64_t micro_batch);
+  void end_of_step(bool training_done);
+  void end_of_epoch(int64_t epoch);
+  void log_save_evaluate(bool log, bool evaluate, bool save);
+  void log_training();
+  std::map<std::string, double> evaluate();
+  bool update_best(const std::map<std::string, double>& metrics);
+  void record(const LogEvent& event);
+  [[noreturn]] void stop_non_finite(const std::string& what, double value, int64_t epoch,
+                                    int64_t micro_batch);
+  TrainResult finish(std::chrono::steady_clock::time_point start, int64_t first_step,
+                     int64_t first_samples, int64_t first_tokens);
+
+  // --- files (trainer_checkpoint.cpp) ---
+  void prepare_output_dir();
+  void save_checkpoint();
+  void resume(const std::filesystem::path& checkpoint);
+  void load_parameters(const std::filesystem::path& checkpoint);
+  void save_final_model();
+};
+
+}  // namespace wizard::train

@@ -1,0 +1,258 @@
+// Checkpoints and resume on the regression task: what a checkpoint holds, rotation, failed
+// and killed saves, and a resumed run that repeats the uninterrupted one bit for bit.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "test_support.hpp"
+#include "train_test_support.hpp"
+#include "wizard/base/error.hpp"
+#include "wizard/model/safetensors.hpp"
+#include "wizard/train/checkpoint.hpp"
+#include "wizard/train/trainer.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using wizard::test::events_with;
+using wizard::test::expect_throw_with;
+using wizard::test::quick_args;
+using wizard::test::read_jsonl;
+using wizard::test::RegressionTask;
+using wizard::train::Interval;
+using wizard::train::Trainer;
+
+namespace {
+
+// The log history without the wall-clock figures, which differ between any two runs.
+std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
+  for (auto& event : history) {
+    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
+                            "train_steps_per_second", "train_tokens_per_second", "eval_runtime"}) {
+      event.erase(key);
+    }
+  }
+  return history;
+}
+
+std::vector<std::string> hidden_entries(const fs::path& folder) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name[0] == '.') out.push_back(name);
+  }
+  return out;
+}
+
+wizard::train::TrainingArguments resumable_args(const fs::path& dir) {
+  auto args = quick_args(dir);
+  args.num_train_epochs = 2;
+  args.gradient_accumulation_steps = 2;  // 12 examples, 1 per micro-batch: 6 steps per epoch
+  args.save_strategy = Interval::steps;
+  args.save_steps = 3;
+  args.warmup_steps = 2;
+  args.weight_decay = 0.1;
+  args.learning_rate = 0.02;
+  return args;
+}
+
+}  // namespace
+
+TEST(Checkpoints, HoldModelOptimizerSchedulerRngAndPosition) {
+  RegressionTask task(12);
+  auto args = resumable_args(wizard::test::temp_dir("contents"));
+  Trainer(args, task.task(1)).train();
+  const fs::path checkpoint = args.output_dir / "checkpoint-3";
+  for (const char* name :
+       {"model.safetensors", "config.json", "trainer_state.json", "training_args.json",
+        "optimizer.safetensors", "scheduler.json", "rng_state.safetensors", "wizard_state.json"}) {
+    EXPECT_TRUE(fs::is_regular_file(checkpoint / name)) << name;
+  }
+  const auto state = wizard::test::read_json(checkpoint / "trainer_state.json");
+  EXPECT_EQ(state["global_step"], 3);
+  EXPECT_DOUBLE_EQ(state["epoch"].get<double>(), 0.5);
+  EXPECT_EQ(state["log_history"].size(), 3u);
+  EXPECT_TRUE(state.contains("best_model_checkpoint"));
+  const auto position = wizard::test::read_json(checkpoint / "wizard_state.json");
+  EXPECT_EQ(position["epoch_index"], 0);
+  EXPECT_EQ(position["next_micro_batch"], 6);
+  EXPECT_EQ(wizard::test::read_json(checkpoint / "scheduler.json")["steps_taken"], 3);
+  const auto optimizer = wizard::safetensors::File::open(checkpoint / "optimizer.safetensors");
+  for (const auto& [name, parameter] : task.parameters) {
+    EXPECT_TRUE(optimizer.contains("exp_avg." + name)) << name;
+    EXPECT_TRUE(optimizer.contains("exp_avg_sq." + name)) << name;
+    EXPECT_EQ(optimizer.load("step." + name).item<int64_t>(), 3);
+  }
+  EXPECT_TRUE(
+      wizard::safetensors::File::open(checkpoint / "rng_state.safetensors").contains("cpu"));
+  // The run ends with a checkpoint at its last step (save_strategy "steps") and the final model.
+  EXPECT_TRUE(fs::is_directory(args.output_dir / "checkpoint-12"));
+  EXPECT_TRUE(fs::is_regular_file(args.output_dir / "model.safetensors"));
+  EXPECT_TRUE(fs::is_regular_file(args.output_dir / "trainer_state.json"));
+  EXPECT_TRUE(hidden_entries(args.output_dir).empty());
+}
+
+TEST(Checkpoints, ResumedRunRepeatsTheUninterruptedOneExactly) {
+  for (auto dtype : {at::kFloat, at::kBFloat16}) {
+    SCOPED_TRACE(c10::toString(dtype));
+    RegressionTask uninterrupted(12, 4, 3, dtype);
+    const fs::path reference = wizard::test::temp_dir("uninterrupted");
+    auto args = resumable_args(reference);
+    Trainer(args, uninterrupted.task(1)).train();
+
+    // The same run, killed by an error in step 8 (after checkpoint-6), then resumed.
+    RegressionTask crashed(12, 4, 3, dtype);
+    args.output_dir = wizard::test::temp_dir("crashed");
+    auto training = crashed.task(1);
+    training.compute = [&](const wizard::train::MicroBatch& batch) {
+      if (crashed.losses_seen.size() == 15) throw std::runtime_error("simulated crash");
+      return crashed.compute(batch);
+    };
+    EXPECT_THROW(Trainer(args, training).train(), std::runtime_error);
+    EXPECT_EQ(wizard::train::latest_checkpoint(args.output_dir), args.output_dir / "checkpoint-6");
+
+    RegressionTask resumed(12, 4, 3, dtype);
+    args.resume_from_latest_checkpoint = true;
+    const auto result = Trainer(args, resumed.task(1)).train();
+    EXPECT_EQ(result.global_step, 12);
+    const std::vector<double> tail(uninterrupted.losses_seen.begin() + 12,
+                                   uninterrupted.losses_seen.end());
+    EXPECT_EQ(resumed.losses_seen, tail);  // bit for bit
+    for (std::size_t i = 0; i < resumed.parameters.size(); ++i) {
+      EXPECT_TRUE(at::equal(resumed.parameters[i].second, uninterrupted.parameters[i].second));
+    }
+    EXPECT_EQ(without_timing(read_jsonl(args.output_dir / "metrics.jsonl")),
+              without_timing(read_jsonl(reference / "metrics.jsonl")));
+  }
+}
+
+TEST(Checkpoints, FailedSaveKeepsThePreviousCheckpoint) {
+  RegressionTask task(12);
+  auto args = resumable_args(wizard::test::temp_dir("failed-save"));
+  auto training = task.task(1);
+  int saves = 0;
+  training.save_model = [&](const fs::path& folder) {
+    task.save(folder);
+    if (++saves == 2) throw wizard::Error("disk full while writing " + folder.string());
+  };
+  expect_throw_with<wizard::Error>([&] { Trainer(args, training).train(); }, {"disk full"});
+  EXPECT_EQ(wizard::train::list_checkpoints(args.output_dir),
+            std::vector<fs::path>{args.output_dir / "checkpoint-3"});
+  EXPECT_TRUE(wizard::train::is_resumable_checkpoint(args.output_dir / "checkpoint-3"));
+  EXPECT_TRUE(hidden_entries(args.output_dir).empty());
+
+  RegressionTask resumed(12);
+  args.resume_from_latest_checkpoint = true;
+  EXPECT_EQ(Trainer(args, resumed.task(1)).train().global_step, 12);
+}
+
+TEST(Checkpoints, SaveOnlyModelCannotBeResumed) {
+  RegressionTask task(12);
+  auto args = resumable_args(wizard::test::temp_dir("only-model"));
+  args.save_only_model = true;
+  Trainer(args, task.task(1)).train();
+  const fs::path checkpoint = args.output_dir / "checkpoint-3";
+  EXPECT_TRUE(fs::is_regular_file(checkpoint / "model.safetensors"));
+  EXPECT_TRUE(fs::is_regular_file(checkpoint / "trainer_state.json"));
+  EXPECT_FALSE(fs::exists(checkpoint / "optimizer.safetensors"));
+  args.resume_from_checkpoint = checkpoint;
+  RegressionTask again(12);
+  expect_throw_with<wizard::ConfigError>([&] { Trainer(args, again.task(1)).train(); },
+                                         {"cannot resume from", "save_only_model = true"});
+}
+
+TEST(Checkpoints, RotationKeepsTheNewestAndTheBest) {
+  RegressionTask task(10);
+  auto args = quick_args(wizard::test::temp_dir("best"));
+  args.save_strategy = Interval::steps;
+  args.save_steps = 1;
+  args.save_total_limit = 2;
+  args.eval_strategy = Interval::steps;
+  args.eval_steps = 1;
+  args.metric_for_best_model = "loss";
+  args.greater_is_better = false;
+  auto training = task.task(2);                                       // 5 steps
+  const std::vector<double> eval_losses = {0.9, 0.5, 0.7, 0.8, 0.6};  // best at step 2
+  std::size_t evaluation = 0;
+  training.evaluate = [&] {
+    wizard::train::EvalResult result;
+    result.metrics = {{"loss", eval_losses.at(evaluation++)}};
+    return result;
+  };
+  Trainer(args, training).train();
+  EXPECT_EQ(
+      wizard::train::list_checkpoints(args.output_dir),
+      (std::vector<fs::path>{args.output_dir / "checkpoint-2", args.output_dir / "checkpoint-5"}));
+  const auto state =
+      wizard::test::read_json(args.output_dir / "checkpoint-5" / "trainer_state.json");
+  EXPECT_EQ(state["best_model_checkpoint"], (args.output_dir / "checkpoint-2").string());
+  EXPECT_EQ(state["best_metric"], 0.5);
+  EXPECT_EQ(state["best_global_step"], 2);
+}
+
+TEST(Checkpoints, ExistingCheckpointsNeedResumeOrOverwrite) {
+  const auto dir = wizard::test::temp_dir("existing");
+  RegressionTask first(12);
+  auto args = resumable_args(dir);
+  Trainer(args, first.task(1)).train();
+  RegressionTask second(12);
+  expect_throw_with<wizard::ConfigError>(
+      [&] { Trainer(args, second.task(1)).train(); },
+      {"already holds checkpoints", "resume_from_checkpoint = true",
+       "overwrite_output_dir = true"});
+  args.overwrite_output_dir = true;
+  args.save_strategy = Interval::no;
+  Trainer(args, second.task(1)).train();
+  EXPECT_TRUE(wizard::train::list_checkpoints(dir).empty());
+}
+
+TEST(Checkpoints, ResumeFromLatestNeedsACheckpoint) {
+  RegressionTask task(4);
+  auto args = quick_args(wizard::test::temp_dir("nothing-to-resume"));
+  args.resume_from_latest_checkpoint = true;
+  expect_throw_with<wizard::ConfigError>(
+      [&] { Trainer(args, task.task(1)).train(); },
+      {"resume_from_checkpoint = true", "holds no checkpoint-<step> folder"});
+}
+
+TEST(Checkpoints, KilledDuringASaveLeavesTheLastCheckpointUsable) {
+  // A child process trains with a checkpoint every step and is killed (SIGKILL) in the middle
+  // of writing its third checkpoint; see train_crash_helper.cpp.
+  const fs::path dir = wizard::test::temp_dir("killed");
+  const fs::path helper = fs::read_symlink("/proc/self/exe").parent_path() / "train_crash_helper";
+  ASSERT_TRUE(fs::exists(helper)) << helper;
+  const std::string helper_path = helper.string(), dir_path = dir.string();
+  char* argv[] = {const_cast<char*>(helper_path.c_str()), const_cast<char*>(dir_path.c_str()),
+                  nullptr};
+  pid_t child = 0;
+  ASSERT_EQ(::posix_spawn(&child, helper_path.c_str(), nullptr, nullptr, argv, environ), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(dir / "saving-3") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(fs::exists(dir / "saving-3")) << "the helper never reached its third save";
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  // The half-written folder exists only under a hidden staging name.
+  EXPECT_EQ(wizard::train::list_checkpoints(dir),
+            (std::vector<fs::path>{dir / "checkpoint-1", dir / "checkpoint-2"}));
+  EXPECT_FALSE(hidden_entries(dir).empty());
+  EXPECT_TRUE(wizard::train::is_resumable_checkpoint(dir / "checkpoint-2"));
+
+  RegressionTask resumed(8);
+  auto args = quick_args(dir);
+  args.save_strategy = Interval::steps;
+  args.save_steps = 1;
+  args.resume_from_latest_checkpoint = true;
+  EXPECT_EQ(Trainer(args, resumed.task(2)).train().global_step, 4);
+  EXPECT_TRUE(hidden_entries(dir).empty());  // the dead process's staging folder was removed
+  EXPECT_TRUE(fs::is_directory(dir / "checkpoint-4"));
+}

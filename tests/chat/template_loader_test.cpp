@@ -48,6 +48,21 @@ TEST(TemplateLoader, ReadsOneTemplateAndTheSpecialTokens) {
   EXPECT_EQ(model.apply(kUser), "<s>hi</s>");
 }
 
+TEST(TemplateLoader, DefaultTemplateKwargsApplyUnlessTheCallSetsThem) {
+  // training-wizard's apply_chat_template_kwargs: every rendering gets them.
+  const fs::path dir = model_with_config(
+      "chat-kwargs", {{"chat_template",
+                       "{% if enable_thinking is defined and not enable_thinking %}/no_think "
+                       "{% endif %}{{ messages[0].content }}"}});
+  ModelChatTemplates model = load_chat_templates(dir);
+  EXPECT_EQ(model.apply(kUser), "hi");
+  model.default_template_kwargs = {{"enable_thinking", false}};
+  EXPECT_EQ(model.apply(kUser), "/no_think hi");
+  ChatOptions options;
+  options.template_kwargs = {{"enable_thinking", true}};
+  EXPECT_EQ(model.apply(kUser, options), "hi");
+}
+
 TEST(TemplateLoader, NamedTemplatesAndTransformersChoice) {
   const fs::path dir = model_with_config(
       "chat-named", {

@@ -233,7 +233,17 @@ std::string ModelChatTemplates::apply(const nlohmann::ordered_json& messages,
                                       const ChatOptions& options,
                                       const std::string& template_name) const {
   const bool with_tools = !options.tools.is_null();
-  return apply_chat_template(select(template_name, with_tools), messages, options, special_tokens);
+  if (default_template_kwargs.empty()) {
+    return apply_chat_template(select(template_name, with_tools), messages, options,
+                               special_tokens);
+  }
+  // The model's default kwargs first; the call's own kwargs win.
+  ChatOptions merged = options;
+  merged.template_kwargs = default_template_kwargs;
+  for (const auto& [key, value] : options.template_kwargs.items()) {
+    merged.template_kwargs[key] = value;
+  }
+  return apply_chat_template(select(template_name, with_tools), messages, merged, special_tokens);
 }
 
 }  // namespace wizard

@@ -25,6 +25,9 @@ struct WIZARD_API ModelChatTemplates {
   // The tokenizer's special_tokens_map: the variables transformers passes to
   // every template (bos_token, eos_token, ..., additional_special_tokens).
   nlohmann::ordered_json special_tokens = nlohmann::ordered_json::object();
+  // Template variables every apply() passes unless the call sets them too
+  // (training-wizard's transformer_spec.apply_chat_template_kwargs).
+  nlohmann::ordered_json default_template_kwargs = nlohmann::ordered_json::object();
   std::string origin;    // where the templates came from, for messages
   bool builtin = false;  // the folder had none; `templates` holds wizard's ChatML
 

@@ -47,6 +47,7 @@ class FocalSigmoidLoss : public wizard::Loss {
     out.rejected_logps = rejected.detach();
     out.chosen_rewards = (beta_ * chosen).detach();
     out.rejected_rewards = (beta_ * rejected).detach();
+    if (cpo_alpha_ != 0) out.nll_loss = logps.nll_loss.detach();
     return out;
   }
 

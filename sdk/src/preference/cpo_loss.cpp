@@ -95,6 +95,7 @@ PreferenceLoss assemble_cpo_loss(const CpoMargin& margin, const at::Tensor& loss
   out.rejected_logps = margin.rejected_logps.detach();
   out.chosen_rewards = (beta * margin.chosen_reward).detach();
   out.rejected_rewards = (beta * margin.rejected_reward).detach();
+  if (cpo_alpha != 0) out.nll_loss = nll_loss.detach();
   return out;
 }
 

@@ -27,6 +27,9 @@ struct PreferenceLoss {
   at::Tensor rejected_logps;    // [B]
   at::Tensor chosen_rewards;    // [B] detached
   at::Tensor rejected_rewards;  // [B] detached
+  // The NLL term as `loss` used it, detached; undefined when the loss does not
+  // use it (TRL then logs nll_loss = 0, as with cpo_alpha = 0).
+  at::Tensor nll_loss;
 };
 
 class WIZARD_API Loss : public Plugin {

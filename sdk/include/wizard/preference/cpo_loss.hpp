@@ -52,7 +52,8 @@ WIZARD_API at::Tensor total_cpo_loss(const at::Tensor& losses, double cpo_alpha,
                                      const at::Tensor& nll_loss);
 
 // The PreferenceLoss TRL reports: the total above, `losses`, the log-probs the
-// loss scored and rewards = beta * reward, all but `loss` and `losses` detached.
+// loss scored and rewards = beta * reward, all but `loss` and `losses` detached;
+// nll_loss set when cpo_alpha != 0.
 WIZARD_API PreferenceLoss assemble_cpo_loss(const CpoMargin& margin, const at::Tensor& losses,
                                             double beta, double cpo_alpha,
                                             const at::Tensor& nll_loss);

@@ -85,7 +85,12 @@ TEST_F(DataSourcePlugins, JsonAndCsvForceTheirFormat) {
   EXPECT_EQ(load("spec_class = 'json'\ndata_files = 'rows.data'\n").size(), 2u);
   write_file(dir, "t.tsv", "a\tb\n1\t\"x\ty\"\n");
   EXPECT_EQ(load("spec_class = 'csv'\ndata_files = 't.tsv'\n").row(0)["b"], "x\ty");
-  // jsonl does not take training-wizard's loader key.
+  // jsonl takes neither training-wizard's loader key nor reader options.
+  EXPECT_CONTAINS(
+      error_of([&] {
+        load("spec_class = 'jsonl'\ndata_files = 'x'\nload_dataset_kwargs = { field = 'rows' }\n");
+      }),
+      "unknown key 'load_dataset_kwargs.field'");
   EXPECT_CONTAINS(
       error_of([&] { load("spec_class = 'jsonl'\ndata_files = 'x'\nloader = 'csv'\n"); }),
       "unknown key 'loader'");

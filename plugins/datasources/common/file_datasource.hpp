@@ -15,7 +15,9 @@ class FileDataSource : public wizard::DataSource {
  public:
   static constexpr const char* kSummary = Traits::kSummary;
 
-  static wizard::OptionDocs options() { return wizard::FileSource::options(Traits::kWithLoader); }
+  static wizard::OptionDocs options() {
+    return wizard::FileSource::options(Traits::format(), Traits::kWithLoader);
+  }
 
   FileDataSource(const wizard::Config& config, wizard::PluginHost&)
       : source_(wizard::FileSource::from_config(config, Traits::format(), Traits::kWithLoader)) {}

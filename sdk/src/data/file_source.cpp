@@ -30,19 +30,25 @@ FileReadOptions read_options_from(const Config& kwargs, std::optional<FileFormat
 
 }  // namespace
 
-OptionDocs FileSource::options(bool with_loader) {
-  OptionDocs docs{
-      {"data_files", "string|list[string]", "",
-       "the data file(s): a path, a list of paths, or glob patterns"},
-      {"load_dataset_kwargs.sep", "string", ",", "csv: the field separator (\\t for .tsv)"},
-      {"load_dataset_kwargs.delimiter", "string", ",", "csv: the field separator (as sep)"},
-      {"load_dataset_kwargs.field", "string", "",
-       "json: the key of the document's object that holds the rows"},
-  };
+OptionDocs FileSource::options(std::optional<FileFormat> forced, bool with_loader) {
+  OptionDocs docs{{"data_files", "string|list[string]", "",
+                   "the data file(s): a path, a list of paths, or glob patterns"}};
   if (with_loader) {
-    docs.insert(docs.begin() + 1, {"loader", "string", "",
-                                   "json, csv or text; default: by extension (.jsonl/.json: json, "
-                                   ".csv/.tsv: csv, .txt: text, other: json)"});
+    docs.push_back({"loader", "string", "",
+                    "json, csv or text; default: by extension (.jsonl/.json: json, .csv/.tsv: "
+                    "csv, .txt: text, other: json)"});
+  }
+  const bool csv = !forced || *forced == FileFormat::Csv;
+  const bool json = !forced || *forced == FileFormat::Json;
+  if (csv) {
+    docs.push_back(
+        {"load_dataset_kwargs.sep", "string", ",", "csv: the field separator (\\t for .tsv)"});
+    docs.push_back(
+        {"load_dataset_kwargs.delimiter", "string", ",", "csv: the field separator (as sep)"});
+  }
+  if (json) {
+    docs.push_back({"load_dataset_kwargs.field", "string", "",
+                    "json: the key of the document's object that holds the rows"});
   }
   const OptionDocs preprocessing = Preprocessing::options();
   docs.insert(docs.end(), preprocessing.begin(), preprocessing.end());

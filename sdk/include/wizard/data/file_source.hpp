@@ -26,8 +26,9 @@ struct WIZARD_API FileSource {
   FileReadOptions read_options;
   Preprocessing preprocessing;
 
-  // The options of a file datasource; `with_loader` adds training-wizard's `loader`.
-  static OptionDocs options(bool with_loader);
+  // The options of a file datasource reading `forced` (any format when unset);
+  // `with_loader` adds training-wizard's `loader`.
+  static OptionDocs options(std::optional<FileFormat> forced, bool with_loader);
   // Reads a datasource table; `forced` fixes the format (jsonl, json, csv plugins).
   static FileSource from_config(const Config& table, std::optional<FileFormat> forced,
                                 bool with_loader);

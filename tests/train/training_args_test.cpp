@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
+#include "test_support.hpp"
 #include "train_test_support.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/train/training_args.hpp"
@@ -353,4 +356,14 @@ TEST(TrainingArgs, EveryDocumentedKeyIsAccepted) {
   std::sort(names.begin(), names.end());
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end())
       << "a key is documented twice";
+}
+
+TEST(TrainingArgs, EveryOptionIsDescribedInTrainingMd) {
+  std::ifstream in(wizard::test::source_dir() / "docs" / "training.md");
+  ASSERT_TRUE(in) << "docs/training.md is missing";
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& doc : TrainingArguments::docs()) {
+    EXPECT_NE(text.find("`" + doc.name + "`"), std::string::npos)
+        << doc.name << " is not in docs/training.md";
+  }
 }

@@ -133,6 +133,7 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
                               bool& stop) {
   const int64_t size = static_cast<int64_t>(batches.size());
   const int64_t accumulation = args.gradient_accumulation_steps;
+  double step_loss = 0;  // this step's loss so far (the progress display shows it)
   for (int64_t i = start; i < size && !stop; ++i) {
     const auto began = Clock::now();
     StepResult result = task.compute(batches[static_cast<std::size_t>(i)]);
@@ -151,6 +152,7 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
     }
     scaled.backward();
     state.window.add(scaled_value, result.metrics, result.num_tokens);
+    step_loss += scaled_value;
     state.total_tokens += result.num_tokens;
     state.total_samples += static_cast<int64_t>(batches[static_cast<std::size_t>(i)].size());
 
@@ -167,7 +169,8 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
         static_cast<double>(epoch) + static_cast<double>(i + 1) / static_cast<double>(size);
     state.epoch_index = epoch;
     state.next_micro_batch = i + 1;
-    progress->update(state.global_step, "loss " + format_number(scaled_value * accumulation));
+    progress->update(state.global_step, "loss " + format_number(step_loss));
+    step_loss = 0;
     const bool training_done = state.global_step >= plan.max_steps;
     end_of_step(training_done);
     stop = training_done;

@@ -53,7 +53,7 @@ std::string text_of(bool value) {
   return value ? "true" : "false";
 }
 std::string text_of(const std::string& value) {
-  return "\"" + value + "\"";
+  return value.empty() ? value : "\"" + value + "\"";
 }
 
 struct Field {
@@ -154,9 +154,11 @@ const std::vector<Field>& fields() {
       plain("gradient_accumulation_steps", "int", &A::gradient_accumulation_steps,
             "micro-batches per optimizer step (each micro-batch loss is divided by this)"),
       plain("dataloader_drop_last", "bool", &A::dataloader_drop_last,
-            "drop the last incomplete micro-batch of each epoch"),
+            "the sampler drops the last incomplete micro-batch of each epoch"),
       // --- optimizer ---
-      plain("optim", "string", &A::optim, "the optimizer (see docs/training.md)"),
+      plain("optim", "string", &A::optim,
+            "adamw_torch or adamw_torch_fused (same); 8-bit names run the same AdamW, with a "
+            "warning"),
       plain("learning_rate", "float", &A::learning_rate, "peak learning rate of the schedule"),
       plain("weight_decay", "float", &A::weight_decay,
             "decoupled weight decay (not applied to biases and norm weights)"),
@@ -395,6 +397,13 @@ void check_values(const Config& table, TrainingArguments& args) {
   if (!args.bf16) args.bf16 = !args.fp16;  // TRL: bf16 unless fp16
   table.record("bf16", ConfigValue::boolean(*args.bf16));
   if (*args.bf16 && args.fp16) table.fail("fp16", "and bf16 are both true; choose one");
+  if (args.fp16) {
+    logger()->warn(
+        "{}: fp16 trains float16 weights (float32 masters in the optimizer) without loss scaling, "
+        "so "
+        "small gradients can underflow to zero; prefer bf16 where the hardware has it",
+        table.location("fp16").str());
+  }
   if (args.threads < 0) table.fail("threads", "must be 0 (every core) or positive");
   if (args.run_name.empty()) args.run_name = args.output_dir.string();
 }

@@ -86,7 +86,7 @@ const std::vector<CompatOption>& compat_options() {
       {"do_predict", Shape::boolean, "false", Policy::ignore, anything,
        "read by HF's example scripts only"},
       // --- logging and reporting ---
-      {"report_to", Shape::string_or_strings, "none", Policy::warn, reports_nowhere,
+      {"report_to", Shape::string_or_strings, "all", Policy::warn, reports_nowhere,
        "wizard reports to no tracking service; it writes every log event to "
        "output_dir/metrics.jsonl"},
       {"logging_dir", Shape::string, "", Policy::ignore, anything,
@@ -278,8 +278,10 @@ OptionDocs compat_option_docs() {
     const std::string effect = option.policy == Policy::refuse ? "refused unless off: "
                                : option.policy == Policy::warn ? "no effect (warns): "
                                                                : "no effect: ";
-    docs.push_back(
-        {option.name, shape_name(option.shape), option.default_value, effect + option.note});
+    std::string default_value = option.default_value;
+    const bool textual = option.shape == Shape::string || option.shape == Shape::string_or_strings;
+    if (textual && !default_value.empty()) default_value = "\"" + default_value + "\"";
+    docs.push_back({option.name, shape_name(option.shape), default_value, effect + option.note});
   }
   return docs;
 }

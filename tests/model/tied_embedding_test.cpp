@@ -90,6 +90,36 @@ TEST(TiedEmbedding, TwoForwardsBeforeOneBackward) {
   });
 }
 
+TEST(TiedEmbedding, HeadWeightIsBoundToTheLatestLookupOnlyUnderAutograd) {
+  auto [tied, untied] = tied_and_untied();
+  const auto layout = AttentionLayout::packed({{4}, {4}}, 4);
+  EXPECT_FALSE(tied.lm_head_weight().grad_fn());  // no forward yet: the embedding itself
+  tied.forward(ids_with_padding(), layout.position_ids(), layout);
+  EXPECT_TRUE(tied.lm_head_weight().grad_fn());
+  EXPECT_TRUE(at::equal(tied.lm_head_weight(), tied.weights().embed_tokens));
+  {
+    at::NoGradGuard no_grad;
+    EXPECT_FALSE(tied.lm_head_weight().grad_fn());
+  }
+  untied.forward(ids_with_padding(), layout.position_ids(), layout);
+  EXPECT_TRUE(untied.lm_head_weight().is_same(untied.weights().lm_head));
+}
+
+TEST(TiedEmbedding, HeadComputedByTheCallerInChunks) {
+  expect_same_gradients([](const CausalLM& m) {
+    const auto layout = AttentionLayout::packed({{4}, {4}}, 4);
+    const at::Tensor hidden = m.forward(ids_with_padding(), layout.position_ids(), layout);
+    const at::Tensor rows = hidden.reshape({-1, hidden.size(-1)});
+    const at::Tensor weight = m.lm_head_weight();
+    at::Tensor loss = at::zeros({});
+    for (int64_t start = 0; start < rows.size(0); start += 3) {
+      const int64_t n = std::min<int64_t>(3, rows.size(0) - start);
+      loss = loss + at::linear(rows.narrow(0, start, n), weight).logsumexp(-1).sum();
+    }
+    return loss;
+  });
+}
+
 TEST(TiedEmbedding, LossWithoutTheHead) {
   expect_same_gradients([](const CausalLM& m) {
     const auto layout = AttentionLayout::packed({{4}, {4}}, 4);

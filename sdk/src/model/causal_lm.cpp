@@ -152,19 +152,23 @@ void CausalLM::set_head_alias(at::Tensor alias) const {
   head_alias_->weight = std::move(alias);
 }
 
-at::Tensor CausalLM::lm_head(const at::Tensor& hidden) const {
-  if (weights_.lm_head.defined()) return at::linear(hidden, weights_.lm_head);
-  at::Tensor weight;
+at::Tensor CausalLM::lm_head_weight() const {
+  if (weights_.lm_head.defined()) return weights_.lm_head;
+  at::Tensor alias;
   {
     std::lock_guard<std::mutex> lock(head_alias_->mutex);
-    weight = head_alias_->weight;
+    alias = head_alias_->weight;
   }
   // The alias only matters for gradients, and only if it still is this model's weight (a
   // copy of the model converted with to() has other tensors).
-  const bool use_alias = weight.defined() && at::GradMode::is_enabled() &&
-                         weight.is_alias_of(weights_.embed_tokens) &&
-                         weight.scalar_type() == weights_.embed_tokens.scalar_type();
-  return at::linear(hidden, use_alias ? weight : weights_.embed_tokens);
+  const bool use_alias = alias.defined() && at::GradMode::is_enabled() &&
+                         alias.is_alias_of(weights_.embed_tokens) &&
+                         alias.scalar_type() == weights_.embed_tokens.scalar_type();
+  return use_alias ? alias : weights_.embed_tokens;
+}
+
+at::Tensor CausalLM::lm_head(const at::Tensor& hidden) const {
+  return at::linear(hidden, lm_head_weight());
 }
 
 at::Tensor CausalLM::loss(const at::Tensor& input_ids, const at::Tensor& position_ids,

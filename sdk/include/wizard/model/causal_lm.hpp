@@ -43,6 +43,7 @@ struct WIZARD_API SavePretrainedOptions {
   std::function<void(const std::filesystem::path& staging)> write_extra;
 };
 
+// Copies share the parameter tensors (as copies of at::Tensor do).
 class WIZARD_API CausalLM {
  public:
   // Takes `weights` as they are (every tensor of parameter_specs(config), right shapes).
@@ -94,6 +95,12 @@ class WIZARD_API CausalLM {
 
   // hidden [..., hidden] -> logits [..., vocab] (in the parameters' dtype).
   at::Tensor lm_head(const at::Tensor& hidden) const;
+  // The [vocab, hidden] matrix lm_head() multiplies with, for callers that compute the LM
+  // head themselves (e.g. in chunks). Tied models under autograd get an alias of the
+  // embeddings bound to the latest forward's lookup, so that both uses of the matrix share
+  // one dense gradient; prefer it to weights().embed_tokens (which is also correct, but
+  // costs an extra dense gradient and a sum per backward).
+  at::Tensor lm_head_weight() const;
 
   // transformers' causal-LM loss: mean cross entropy (float32) of predicting labels[t+1]
   // from position t, over labels != -100; logits are computed only at those positions.
@@ -108,7 +115,7 @@ class WIZARD_API CausalLM {
   nlohmann::json generation_config_;
   at::Tensor inverse_frequencies_;  // float32, on the parameters' device
   // Tied models: the embedding alias of the latest forward() with autograd on, which
-  // lm_head() multiplies with so that both uses share one gradient (see tied_embedding).
+  // lm_head_weight() returns so that both uses share one gradient (see tied_embedding).
   struct HeadAlias;
   std::shared_ptr<HeadAlias> head_alias_;
   bool gradient_checkpointing_ = false;

@@ -34,6 +34,16 @@ TEST(Progress, BarRedrawsInPlaceAndPrintsLinesAboveIt) {
   EXPECT_EQ(text.back(), '\n');
 }
 
+TEST(Progress, AfterFinishLinesAreNotFollowedByTheBar) {
+  std::ostringstream out;
+  ProgressDisplay progress(2, 0, ProgressDisplay::Mode::bar, &out);
+  progress.update(2, "");
+  progress.finish();
+  const std::size_t finished = out.str().size();
+  progress.print_above([&] { out << "summary\n"; });
+  EXPECT_EQ(out.str().substr(finished), "summary\n");
+}
+
 TEST(Progress, WithoutATerminalLogsPeriodicLines) {
   wizard::test::LogCapture log(spdlog::level::info);
   ProgressDisplay progress(4, 0, ProgressDisplay::Mode::lines, nullptr,

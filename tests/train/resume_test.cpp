@@ -195,6 +195,33 @@ TEST(Checkpoints, RotationKeepsTheNewestAndTheBest) {
   EXPECT_EQ(state["best_global_step"], 2);
 }
 
+TEST(Checkpoints, EpochStrategySavesTheLastStepOnceAfterItsEvaluation) {
+  // HF saves at the last step and again at the epoch end after evaluating; the final
+  // checkpoint holds that evaluation.
+  RegressionTask task(10);
+  auto args = quick_args(wizard::test::temp_dir("epoch-save"));
+  args.num_train_epochs = 2;
+  args.max_steps = 7;  // stops part-way through epoch 2
+  args.save_strategy = Interval::epoch;
+  args.eval_strategy = Interval::epoch;
+  auto training = task.task(2);  // 5 steps per epoch
+  std::vector<std::string> saved;
+  training.save_model = [&](const fs::path& folder) {
+    saved.push_back(folder.filename().string());
+    task.save(folder);
+  };
+  training.evaluate = [] { return wizard::train::EvalResult{{{"loss", 1.0}}, 0, 0}; };
+  Trainer(args, training).train();
+  ASSERT_EQ(saved.size(), 3u);  // epoch 1, the stop, the final model
+  EXPECT_EQ(
+      wizard::train::list_checkpoints(args.output_dir),
+      (std::vector<fs::path>{args.output_dir / "checkpoint-5", args.output_dir / "checkpoint-7"}));
+  const auto state =
+      wizard::test::read_json(args.output_dir / "checkpoint-7" / "trainer_state.json");
+  EXPECT_EQ(
+      events_with(state["log_history"].get<std::vector<nlohmann::json>>(), "eval_loss").size(), 2u);
+}
+
 TEST(Checkpoints, ExistingCheckpointsNeedResumeOrOverwrite) {
   const auto dir = wizard::test::temp_dir("existing");
   RegressionTask first(12);

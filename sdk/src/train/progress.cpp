@@ -120,11 +120,10 @@ void ProgressDisplay::update(int64_t step, const std::string& status) {
 }
 
 void ProgressDisplay::print_above(const std::function<void()>& print) {
-  if (mode_ == Mode::bar && drawn_) *out_ << "\r\033[K" << std::flush;
+  const bool bar_shown = mode_ == Mode::bar && drawn_ && !finished_;
+  if (bar_shown) *out_ << "\r\033[K" << std::flush;
   print();
-  if (mode_ == Mode::bar && drawn_) {
-    *out_ << bar_line() << std::flush;
-  }
+  if (bar_shown) *out_ << bar_line() << std::flush;
 }
 
 void ProgressDisplay::finish() {

@@ -203,10 +203,10 @@ void Trainer::Impl::end_of_step(bool training_done) {
                         step % plan.eval_steps == 0 && args.eval_delay <= static_cast<double>(step);
   bool save =
       args.save_strategy == Interval::steps && plan.save_steps > 0 && step % plan.save_steps == 0;
-  if (training_done &&
-      (args.save_strategy == Interval::steps || args.save_strategy == Interval::epoch)) {
-    save = true;
-  }
+  // HF saves at the last step for "steps" and "epoch"; for "epoch" it saves the same step again
+  // at the epoch's end, after that evaluation. Saving only there gives the same final checkpoint
+  // with one write.
+  if (training_done && args.save_strategy == Interval::steps) save = true;
   log_save_evaluate(log, evaluate, save);
 }
 

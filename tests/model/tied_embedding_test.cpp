@@ -120,6 +120,19 @@ TEST(TiedEmbedding, HeadComputedByTheCallerInChunks) {
   });
 }
 
+TEST(TiedEmbedding, AHeadGradientSharedWithAnotherTensorIsLeftAlone) {
+  // d/dX of sum((W + 2X) * C) is 2C; the same gradient tensor that reaches W's alias also
+  // reaches the product 2X, whose backward runs after the lookup's (it was recorded first).
+  auto [tied, untied] = tied_and_untied();
+  const at::Tensor leaf = at::zeros_like(tied.weights().embed_tokens).requires_grad_(true);
+  const at::Tensor doubled = leaf * 2;
+  const auto layout = AttentionLayout::packed({{4}, {4}}, 4);
+  const at::Tensor hidden = tied.forward(ids_with_padding(), layout.position_ids(), layout);
+  const at::Tensor scale = at::randn(leaf.sizes());
+  (hidden.sum() + (tied.lm_head_weight() + doubled).mul(scale).sum()).backward();
+  EXPECT_TRUE(at::equal(leaf.grad(), scale * 2));
+}
+
 TEST(TiedEmbedding, LossWithoutTheHead) {
   expect_same_gradients([](const CausalLM& m) {
     const auto layout = AttentionLayout::packed({{4}, {4}}, 4);

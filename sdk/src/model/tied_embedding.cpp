@@ -1,6 +1,5 @@
 #include "tied_embedding.hpp"
 
-#include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
 namespace wizard::model {
@@ -28,22 +27,18 @@ class TiedEmbedding : public torch::autograd::Function<TiedEmbedding> {
     const at::Tensor& from_head = grads[1];
     const at::Tensor ids = ctx->saved_data["ids"].toTensor();
     const int64_t padding_idx = ctx->saved_data["padding_idx"].toInt();
-    // The engine passes this node the LM head's gradient and keeps no other reference to it,
-    // so it may be updated in place (as autograd's own accumulation does), unless a graph of
-    // the backward itself is being recorded.
-    at::Tensor grad = from_head.defined() ? from_head.contiguous() : at::Tensor();
-    if (from_lookup.defined()) {
-      if (!grad.defined()) {
-        grad = at::embedding_backward(from_lookup, ids, ctx->saved_data["vocab"].toInt(),
-                                      padding_idx, /*scale_grad_by_freq=*/false, /*sparse=*/false);
-      } else {
-        const at::Tensor flat_ids = ids.reshape({-1});
-        at::Tensor rows = from_lookup.reshape({flat_ids.size(0), -1});
-        if (padding_idx >= 0) rows = rows.masked_fill((flat_ids == padding_idx).unsqueeze(1), 0);
-        grad = at::GradMode::is_enabled() ? grad.index_add(0, flat_ids, rows)
-                                          : grad.index_add_(0, flat_ids, rows);
-      }
+    if (!from_lookup.defined()) return {from_head, at::Tensor(), at::Tensor()};
+    if (!from_head.defined()) {
+      return {at::embedding_backward(from_lookup, ids, ctx->saved_data["vocab"].toInt(),
+                                     padding_idx, /*scale_grad_by_freq=*/false, /*sparse=*/false),
+              at::Tensor(), at::Tensor()};
     }
+    const at::Tensor flat_ids = ids.reshape({-1});
+    at::Tensor rows = from_lookup.reshape({flat_ids.size(0), -1});
+    if (padding_idx >= 0) rows = rows.masked_fill((flat_ids == padding_idx).unsqueeze(1), 0);
+    // Out of place: the head's gradient tensor may be referenced elsewhere (e.g. by the
+    // gradient of another tensor the alias was added to), so it is never modified.
+    const at::Tensor grad = from_head.index_add(0, flat_ids, rows);
     return {grad, at::Tensor(), at::Tensor()};
   }
 };

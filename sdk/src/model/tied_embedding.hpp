@@ -2,10 +2,10 @@
 //
 // Plain autograd gives the shared weight two dense [vocab, hidden] gradients per step: the
 // lookup's (a zero tensor with the used rows scattered in) and the LM head's, and then adds
-// them — three passes over the largest tensor of a small model. Here the lookup also returns
-// an alias of the weight for the LM head to use; the alias's gradient (the LM head's dense
-// one) comes back to this node, which scatters the looked-up rows into it. Gradients are the
-// same; the extra dense tensor and the dense addition are gone.
+// them. Here the lookup also returns an alias of the weight for the LM head to use; the
+// alias's gradient (the LM head's dense one) comes back to this node, which adds the
+// looked-up rows to a copy of it. Gradients are the same; the zero tensor and the dense sum
+// are gone.
 #pragma once
 
 #include <ATen/ATen.h>

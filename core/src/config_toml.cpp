@@ -1,7 +1,10 @@
 // TOML through toml++, which keeps a source region for every node.
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "config_files.hpp"
 #include "wizard/base/error.hpp"
@@ -18,9 +21,18 @@ SourceLocation where(const toml::node& node, const std::string& file) {
 ConfigValue convert(const toml::node& node, const std::string& file) {
   const SourceLocation at = where(node, file);
   if (const auto* table = node.as_table()) {
+    // toml++ keeps tables sorted by key; put the keys back in the order the file
+    // wrote them (chat templates' tojson output depends on message key order).
+    std::vector<std::pair<const toml::key*, const toml::node*>> order;
+    for (const auto& [key, value] : *table) order.emplace_back(&key, &value);
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      const auto& x = a.first->source().begin;
+      const auto& y = b.first->source().begin;
+      return std::make_pair(x.line, x.column) < std::make_pair(y.line, y.column);
+    });
     ConfigValue::Table entries;
-    for (const auto& [key, value] : *table) {
-      entries.emplace_back(std::string(key.str()), convert(value, file));
+    for (const auto& [key, value] : order) {
+      entries.emplace_back(std::string(key->str()), convert(*value, file));
     }
     return ConfigValue::table(std::move(entries), at);
   }

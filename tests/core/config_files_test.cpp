@@ -97,6 +97,21 @@ TEST(ConfigFiles, SyntaxErrorsNameFileLineAndColumn) {
             std::string::npos);
 }
 
+TEST(ConfigFiles, TomlKeepsTheFilesKeyOrder) {
+  // Message tables are rendered by chat templates, whose tojson keeps key order.
+  const ConfigValue root = read_toml(
+      "zeta = 1\nalpha = 2\nmessages = [{ role = \"user\", content = \"hi\" }]\n[table]\nb = 1\na "
+      "= 2\n",
+      "order.toml");
+  std::vector<std::string> keys;
+  for (const auto& entry : root.as_table()) keys.push_back(entry.first);
+  EXPECT_EQ(keys, (std::vector<std::string>{"zeta", "alpha", "messages", "table"}));
+  const auto& message = root.find("messages")->as_array()[0].as_table();
+  EXPECT_EQ(message[0].first, "role");
+  EXPECT_EQ(message[1].first, "content");
+  EXPECT_EQ(root.find("table")->as_table()[0].first, "b");
+}
+
 TEST(ConfigFiles, YamlQuotedScalarsStayStrings) {
   const ConfigValue root = read_yaml("a: \"5\"\nb: 5\nc: 1e-6\nd: ~\ne: yes\n", "t.yaml");
   EXPECT_TRUE(root.find("a")->is(ConfigValue::Kind::String));

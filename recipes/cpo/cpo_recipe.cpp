@@ -1,0 +1,222 @@
+// cpo: train a causal LM on preference pairs with CPO and its relatives
+// (SimPO, CPO-SimPO, AlphaPO, hinge, IPO), as TRL's CPOTrainer does, from a
+// training-wizard config.
+//
+//   prepare(): settings -> model folder, tokenizer, chat template -> rows ->
+//              validation split -> TRL's tokenization -> loss, sampler -> model
+//   run():     the SDK trainer with a PreferenceTask as its step
+#include <fstream>
+#include <sstream>
+
+#include "cpo_settings.hpp"
+#include "preference_task.hpp"
+#include "wizard/base/error.hpp"
+#include "wizard/base/log.hpp"
+#include "wizard/chat/template_loader.hpp"
+#include "wizard/data/validation_split.hpp"
+#include "wizard/model/hub.hpp"
+#include "wizard/plugin/datasource.hpp"
+#include "wizard/plugin/export.hpp"
+#include "wizard/plugin/recipe.hpp"
+#include "wizard/plugin/sampler.hpp"
+
+namespace wizard::cpo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// training-wizard refuses to write into a non-empty output folder; so does
+// wizard, unless the run resumes or overwrite_output_dir says so.
+void check_output_dir(const train::TrainingArguments& args) {
+  std::error_code error;
+  if (!fs::exists(args.output_dir, error)) return;
+  if (!fs::is_directory(args.output_dir, error)) {
+    throw ConfigError("output_dir " + args.output_dir.string() + " exists and is not a folder");
+  }
+  if (fs::is_empty(args.output_dir, error) || args.overwrite_output_dir ||
+      args.resume_requested()) {
+    return;
+  }
+  throw ConfigError("output_dir " + args.output_dir.string() +
+                    " already holds files of an earlier run; choose another output_dir, set "
+                    "overwrite_output_dir = true, or resume with resume_from_checkpoint = true");
+}
+
+std::vector<std::int64_t> pair_lengths(const std::vector<TokenizedPreference>& pairs) {
+  std::vector<std::int64_t> lengths;
+  lengths.reserve(pairs.size());
+  for (const auto& pair : pairs) {
+    lengths.push_back(static_cast<std::int64_t>(
+        std::max(pair.chosen_input_ids.size(), pair.rejected_input_ids.size())));
+  }
+  return lengths;
+}
+
+}  // namespace
+
+class CpoRecipe : public Recipe {
+ public:
+  static constexpr const char* kSummary =
+      "train on preference pairs with CPO, SimPO, AlphaPO, hinge or IPO (TRL's CPOTrainer)";
+  static OptionDocs options() { return cpo_recipe_options(); }
+
+  CpoRecipe(const Config& config, PluginHost& host)
+      : config_(config), host_(host), settings_(CpoSettings::read(config, host)) {}
+
+  void prepare() override {
+    const auto& args = settings_.args;
+    check_output_dir(args);
+    threads_ = args.apply_threads();
+
+    // The model folder, its tokenizer and chat template.
+    model_dir_ =
+        hub::resolve_model(settings_.transformer.pretrained_name, settings_.transformer.revision);
+    tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_pretrained(model_dir_));
+    templates_ = load_chat_templates(model_dir_);
+    templates_.default_template_kwargs = settings_.transformer.chat_template_kwargs;
+    settings_.scoring.pad_token_id = settings_.padding_value.value_or(pad_token_id());
+
+    // Rows, the held-out part, and TRL's tokenization of both.
+    const auto source = host_.create_from<DataSource>(config_.table("dataset_spec"));
+    source_description_ = source->describe();
+    TrainValidation split = validation_from_config(
+        source->load(), config_, "validation", static_cast<std::uint64_t>(args.seed),
+        [this](const Config& table) { return host_.create_from<DataSource>(table)->load(); });
+    train_ =
+        tokenize_preferences(split.train, *tokenizer_, templates_, settings_.tokenization, "train");
+    if (split.validation) {
+      eval_ = tokenize_preferences(*split.validation, *tokenizer_, templates_,
+                                   settings_.tokenization, "validation");
+    }
+    if (args.eval_strategy != train::Interval::no && !eval_) {
+      logger()->info("no validation data (set `validation`): evaluation is off");
+      settings_.args.eval_strategy = train::Interval::no;
+    }
+
+    // The plugins that shape the objective and the batches.
+    loss_ = host_.create<Loss>(settings_.loss.name, settings_.loss.table, settings_.loss.named_at);
+    sampler_ = host_.create<Sampler>(settings_.sampler.name, settings_.sampler.table,
+                                     settings_.sampler.named_at);
+
+    // The model, in the precision the arguments ask for (fp32 masters live in the optimizer).
+    const at::ScalarType dtype = model::dtype_from_name(args.parameter_dtype_name());
+    model_ = std::make_unique<model::CausalLM>(model::CausalLM::from_pretrained(
+        model_dir_, dtype, c10::Device(settings_.transformer.device)));
+    model_->set_gradient_checkpointing(args.gradient_checkpointing);
+    check_vocabulary();
+  }
+
+  std::string summary() const override {
+    std::ostringstream out;
+    const auto& config = model_->config();
+    out << "recipe:     cpo, loss " << settings_.loss.name << ", sampler " << settings_.sampler.name
+        << "\n"
+        << "model:      " << model_dir_.string() << " (" << config.model_type << ", "
+        << config.num_hidden_layers << " layers, hidden " << config.hidden_size << ", "
+        << model::dtype_name_of(model_->dtype()) << " on " << model_->device() << ")\n"
+        << "data:       " << source_description_ << "\n"
+        << "train:      " << train_.pairs.size() << " pairs"
+        << (train_.skipped.empty()
+                ? ""
+                : " (" + std::to_string(train_.skipped.size()) + " rows skipped)")
+        << "\n"
+        << "validation: " << (eval_ ? std::to_string(eval_->pairs.size()) + " pairs" : "none")
+        << "\n"
+        << "layout:     "
+        << (settings_.scoring.layout == preference::PairLayout::packed
+                ? (settings_.scoring.share_prefix ? "packed, shared prompts" : "packed")
+                : "padded (TRL's batch)")
+        << ", " << threads_ << " threads\n"
+        << "output:     " << settings_.args.output_dir.string() << "\n";
+    return out.str();
+  }
+
+  fs::path output_dir() const override { return settings_.args.output_dir; }
+
+  int run() override {
+    const auto& args = settings_.args;
+    PreferenceTask task(*model_, loss_, settings_.scoring);
+    if (settings_.eval_exact_match) {
+      std::vector<std::int64_t> stop_ids;
+      if (auto eos = tokenizer_->eos_token_id()) stop_ids.push_back(*eos);
+      task.enable_exact_match(stop_ids);
+    }
+    const std::vector<std::int64_t> lengths = pair_lengths(train_.pairs);
+
+    train::TrainingTask training;
+    training.parameters = model_->named_parameters();
+    training.micro_batches = [this, lengths, &args](std::int64_t epoch) {
+      SamplerInput input{lengths, args.per_device_train_batch_size, epoch,
+                         static_cast<std::uint64_t>(args.data_seed.value_or(args.seed))};
+      return sampler_->batches(input);
+    };
+    training.compute = [this, &task](const train::MicroBatch& batch) {
+      return task.compute(train_.pairs, batch);
+    };
+    if (eval_) {
+      training.evaluate = [this, &task, &args] {
+        return task.evaluate(eval_->pairs, args.per_device_eval_batch_size);
+      };
+    }
+    training.save_model = [this](const fs::path& folder) {
+      model::SavePretrainedOptions options;
+      options.tokenizer_source = model_dir_;
+      model_->save_pretrained(folder, options);
+    };
+
+    train::Trainer trainer(args, std::move(training));
+    const train::TrainResult result = trainer.train();
+    logger()->info("trained {} steps ({:.2f} epochs), mean loss {:.4f}; model saved in {}",
+                   result.global_step, result.epoch, result.train_loss, args.output_dir.string());
+    return 0;
+  }
+
+ private:
+  std::int64_t pad_token_id() const {
+    if (auto id = tokenizer_->pad_token_id()) return *id;
+    if (auto id = tokenizer_->eos_token_id()) return *id;  // training-wizard's ensure_pad_token
+    return 0;
+  }
+
+  // Token ids must fit the embedding; a tokenizer larger than the model is a
+  // mismatched pair of files.
+  void check_vocabulary() const {
+    const std::int64_t vocab = model_->config().vocab_size;
+    auto check = [&](const std::vector<TokenizedPreference>& pairs) {
+      for (const auto& pair : pairs) {
+        for (const auto* ids : {&pair.chosen_input_ids, &pair.rejected_input_ids}) {
+          for (const std::int32_t id : *ids) {
+            if (id < 0 || id >= vocab) {
+              throw Error("token id " + std::to_string(id) +
+                          " is outside the model's vocabulary (" + std::to_string(vocab) +
+                          " rows) in " + model_dir_.string() +
+                          ": the tokenizer and the model do not belong together");
+            }
+          }
+        }
+      }
+    };
+    check(train_.pairs);
+    if (eval_) check(eval_->pairs);
+  }
+
+  Config config_;
+  PluginHost& host_;
+  CpoSettings settings_;
+  std::int64_t threads_ = 0;
+  fs::path model_dir_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  ModelChatTemplates templates_;
+  std::string source_description_;
+  TokenizedPreferences train_;
+  std::optional<TokenizedPreferences> eval_;
+  std::shared_ptr<Loss> loss_;
+  std::shared_ptr<Sampler> sampler_;
+  std::unique_ptr<model::CausalLM> model_;
+};
+
+}  // namespace wizard::cpo
+
+WIZARD_PLUGIN_LIBRARY(WIZARD_PLUGIN_LIBRARY_NAME, WIZARD_PLUGIN_LIBRARY_VERSION)
+WIZARD_EXPORT_RECIPE(wizard::cpo::CpoRecipe, cpo)

@@ -1,0 +1,277 @@
+#include "cpo_settings.hpp"
+
+#include <ATen/Context.h>
+
+#include <set>
+
+#include "wizard/base/error.hpp"
+#include "wizard/base/log.hpp"
+#include "wizard/plugin/loss.hpp"
+#include "wizard/plugin/sampler.hpp"
+#include "wizard/preference/cpo_options.hpp"
+
+namespace wizard::cpo {
+
+namespace {
+
+using preference::CpoLossType;
+
+// TRL's CPOConfig on top of HF's TrainingArguments, with the training-wizard
+// defaults its CPOTrainingSpec adds (WizardTrainingArgsDefaultsMixin).
+train::TrainingArguments cpo_defaults() {
+  train::TrainingArguments defaults;
+  defaults.learning_rate = 1e-6;                    // CPOConfig
+  defaults.logging_steps = 10;                      // CPOConfig
+  defaults.bf16 = std::nullopt;                     // CPOConfig: bf16 unless fp16
+  defaults.eval_strategy = train::Interval::epoch;  // training-wizard
+  defaults.save_strategy = train::Interval::epoch;  // training-wizard
+  return defaults;
+}
+
+// The CPOConfig fields wizard reads itself, and the ones it accepts for
+// compatibility (encoder-decoder and generation settings that do not apply).
+OptionDocs cpo_only_options() {
+  return {
+      {"loss_type", "string", "sigmoid",
+       "the loss plugin: sigmoid, hinge, ipo, simpo, alphapo, or library.Class"},
+      {"padding_value", "int", "", "the id padded positions hold (default: the pad token)"},
+      {"label_pad_token_id", "int", "-100", "TRL's label padding id (labels are not padded here)"},
+      {"dataset_num_proc", "int", "", "threads for tokenizing the dataset (default: all cores)"},
+      {"padding_free", "bool", "true",
+       "pack the pairs of a micro-batch into one row without padding; false = TRL's padded batch"},
+      {"prefix_sharing", "bool", "true",
+       "packed rows compute the tokens chosen and rejected share (the prompt) once"},
+      {"logits_chunk_size", "int", "1024",
+       "positions per LM-head chunk: memory holds chunk x vocabulary floats at a time"},
+      {"eval_exact_match", "bool", "false",
+       "also decode each held-out prompt greedily; eval_exact_match = share equal to chosen"},
+      {"max_completion_length", "int", "", "encoder-decoder only in TRL; not used"},
+      {"max_target_length", "int", "", "encoder-decoder only in TRL; not used"},
+      {"generate_during_eval", "bool", "false", "sampling during evaluation (not supported)"},
+      {"is_encoder_decoder", "bool", "", "wizard trains decoder-only models"},
+      {"model_init_kwargs", "table", "", "TRL's kwargs for loading a model by name (not used)"},
+  };
+}
+
+// Every CPO loss option of every built-in loss type: a config may carry the
+// options of a loss other than the one selected (as TRL ignores them).
+OptionDocs all_cpo_loss_options() {
+  OptionDocs out;
+  std::set<std::string> seen;
+  for (auto type : {CpoLossType::Sigmoid, CpoLossType::Hinge, CpoLossType::Ipo, CpoLossType::Simpo,
+                    CpoLossType::AlphaPO}) {
+    for (const auto& option : preference::cpo_loss_options(type)) {
+      if (seen.insert(option.name).second) out.push_back(option);
+    }
+  }
+  return out;
+}
+
+void append(OptionDocs& to, const OptionDocs& from) {
+  std::set<std::string> have;
+  for (const auto& option : to) have.insert(option.name);
+  for (const auto& option : from) {
+    if (have.insert(option.name).second) to.push_back(option);
+  }
+}
+
+// A plugin's own table holding just the keys it documents, copied from
+// `source` (keeping their file positions).
+Config plugin_table(const Config& source, const OptionDocs& options) {
+  ConfigValue table = ConfigValue::table({}, source.location());
+  for (const auto& option : options) {
+    if (const ConfigValue* value = source.find(option.name)) table.set(option.name, *value);
+  }
+  return Config(std::move(table));
+}
+
+std::string device_from(const Config& spec) {
+  const ConfigValue* value = spec.find("device_map");
+  if (!value || value->is(ConfigValue::Kind::Null)) return "cpu";
+  if (!value->is(ConfigValue::Kind::String)) {
+    spec.fail("device_map",
+              "must be a device name such as \"cpu\", \"cuda\" or \"auto\"; "
+              "wizard places the whole model on one device per process");
+  }
+  const std::string device = value->as_string();
+  if (device == "auto") return at::hasCUDA() ? "cuda" : "cpu";
+  try {
+    (void)c10::Device(device);
+  } catch (const c10::Error&) {
+    spec.fail("device_map", "'" + device + "' is not a device (use cpu, cuda, cuda:1, ...)");
+  }
+  return device;
+}
+
+TransformerSettings read_transformer(const Config& spec) {
+  spec.check_keys({
+      {"pretrained_name", "string", "",
+       "a model folder, or a hub name found in the local HF cache"},
+      {"revision", "string", "main", "hub revision (branch, tag or commit)"},
+      {"device_map", "string", "cpu", "the device to train on: cpu, cuda, cuda:N or auto"},
+      {"apply_chat_template_kwargs", "table", "",
+       "extra chat-template variables (enable_thinking, ...)"},
+      {"from_pretrained_kwargs", "table", "", "transformers' loading kwargs (torch_dtype is read)"},
+      {"tokenizer_call_kwargs", "table", "",
+       "tokenizer call kwargs (CPO tokenizes as TRL does; unused)"},
+      {"tokenizer_init_kwargs", "table", "", "tokenizer loading kwargs (unused)"},
+      {"disable_tokenizer_parallelism", "bool", "false", "unused: wizard tokenizes with threads"},
+      {"tokenizer_special_tokens", "table", "", "extra special tokens (not supported yet)"},
+      {"lora_spec", "table", "", "LoRA adapters (not supported yet)"},
+      {"quantization_spec", "table", "", "quantised loading (not supported)"},
+      {"bnb_spec", "table", "", "quantised loading (not supported)"},
+  });
+  TransformerSettings out;
+  out.pretrained_name = spec.require<std::string>("pretrained_name");
+  out.revision = spec.get<std::string>("revision", "");
+  out.device = device_from(spec);
+  for (const char* unsupported :
+       {"tokenizer_special_tokens", "lora_spec", "quantization_spec", "bnb_spec"}) {
+    if (spec.has(unsupported)) {
+      spec.fail(unsupported,
+                "is not supported by wizard yet: it trains every parameter of the "
+                "model in full; remove this key");
+    }
+  }
+  const Config kwargs = spec.table("apply_chat_template_kwargs");
+  for (const auto& key : kwargs.keys()) {
+    const ConfigValue& value = *kwargs.find(key);
+    switch (value.kind()) {
+      case ConfigValue::Kind::Bool:
+        out.chat_template_kwargs[key] = value.as_bool();
+        break;
+      case ConfigValue::Kind::Integer:
+        out.chat_template_kwargs[key] = value.as_integer();
+        break;
+      case ConfigValue::Kind::Float:
+        out.chat_template_kwargs[key] = value.as_float();
+        break;
+      case ConfigValue::Kind::String:
+        out.chat_template_kwargs[key] = value.as_string();
+        break;
+      default:
+        kwargs.fail(key, "must be a bool, number or string");
+    }
+  }
+  for (const char* unused : {"tokenizer_call_kwargs", "tokenizer_init_kwargs"}) {
+    if (!spec.table(unused).keys().empty()) {
+      logger()->info(
+          "transformer_spec.{} is not used by the cpo recipe (TRL's CPOTrainer "
+          "tokenizes with its own settings: max_length, max_prompt_length)",
+          unused);
+    }
+  }
+  return out;
+}
+
+// The loss: a [loss] table with spec_class, or training_args_spec.loss_type.
+PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& host,
+                         OptionDocs& args_options) {
+  if (recipe.has("loss")) {
+    const Config table = recipe.table("loss");
+    const std::string name = table.require<std::string>("spec_class");
+    if (args.has("loss_type")) {
+      recipe.fail("loss", "and training_args_spec.loss_type both choose the loss; keep one");
+    }
+    return {name, table, table.location("spec_class")};
+  }
+  const std::string name = args.get<std::string>("loss_type", "sigmoid");
+  const SourceLocation named_at = args.location("loss_type");
+  // The loss reads its options from training_args_spec, as TRL's CPOConfig has them.
+  const OptionDocs loss_options = host.options(PluginKind::Loss, name, named_at);
+  append(args_options, loss_options);
+  return {name, plugin_table(args, loss_options), named_at};
+}
+
+PluginChoice choose_sampler(const Config& recipe, const Config& args) {
+  if (recipe.has("sampler")) {
+    const Config table = recipe.table("sampler");
+    return {table.require<std::string>("spec_class"), table, table.location("spec_class")};
+  }
+  // HF's group_by_length picks the length-grouped sampler; else HF's random order.
+  const bool grouped = args.get<bool>("group_by_length", false);
+  ConfigValue empty = ConfigValue::table({}, recipe.location());
+  return {grouped ? "length_grouped" : "random", Config(std::move(empty)),
+          args.location("group_by_length")};
+}
+
+}  // namespace
+
+OptionDocs cpo_recipe_options() {
+  return {
+      {"transformer_spec", "table", "",
+       "the model: pretrained_name (folder or hub name) and options"},
+      {"dataset_spec", "table", "", "the training data: a datasource (spec_class and its options)"},
+      {"validation", "int|float|table", "",
+       "held-out rows: a count, a fraction of dataset_spec, or a datasource"},
+      {"training_args_spec", "table", "",
+       "HF TrainingArguments + TRL CPOConfig fields (see docs/training.md, docs/losses.md)"},
+      {"sampler", "table", "random",
+       "batch order: spec_class random, sequential or length_grouped"},
+      {"loss", "table", "",
+       "a loss plugin with its own options (instead of training_args_spec.loss_type)"},
+      {"callbacks_spec", "table", "", "training-wizard callbacks: evaluate_first_step"},
+      {"mlflow_experiment_name", "string", "", "MLflow is not used: metrics go to metrics.jsonl"},
+  };
+}
+
+CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
+  if (!recipe.has("transformer_spec"))
+    recipe.fail("", "missing [transformer_spec] (the model to train)");
+  if (!recipe.has("dataset_spec")) recipe.fail("", "missing [dataset_spec] (the preference data)");
+  if (!recipe.has("training_args_spec")) {
+    recipe.fail("", "missing [training_args_spec] (at least output_dir)");
+  }
+  CpoSettings out;
+  out.transformer = read_transformer(recipe.table("transformer_spec"));
+
+  const Config args = recipe.table("training_args_spec");
+  const train::TrainingArguments defaults = cpo_defaults();
+  OptionDocs args_options = train::TrainingArguments::docs(defaults);
+  append(args_options, PreferenceTokenization::options());
+  append(args_options, cpo_only_options());
+  append(args_options, all_cpo_loss_options());
+  out.loss = choose_loss(recipe, args, host, args_options);
+  args_options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
+  args.check_keys(args_options);
+
+  out.args = train::TrainingArguments::from_config(args, defaults);
+  out.tokenization = PreferenceTokenization::from_config(args);
+  if (const auto threads = args.optional<int>("dataset_num_proc"))
+    out.tokenization.threads = *threads;
+
+  out.scoring.layout = args.get<bool>("padding_free", true) ? preference::PairLayout::packed
+                                                            : preference::PairLayout::padded;
+  out.scoring.share_prefix = args.get<bool>("prefix_sharing", true);
+  out.scoring.logits_chunk_size = args.get<std::int64_t>("logits_chunk_size", 1024);
+  if (out.scoring.logits_chunk_size < 1) args.fail("logits_chunk_size", "must be at least 1");
+  out.padding_value = args.optional<std::int64_t>("padding_value");
+  out.eval_exact_match = args.get<bool>("eval_exact_match", false);
+  if (args.get<bool>("generate_during_eval", false)) {
+    args.fail("generate_during_eval", "is not supported: wizard does not sample during evaluation");
+  }
+  if (args.get<bool>("is_encoder_decoder", false)) {
+    args.fail("is_encoder_decoder", "wizard trains decoder-only (causal) models");
+  }
+
+  out.sampler = choose_sampler(recipe, args);
+
+  const Config callbacks = recipe.table("callbacks_spec");
+  callbacks.check_keys({{"evaluate_first_step", "bool", "false", "evaluate after the first step"},
+                        {"enable_early_stopping", "bool", "false", "not supported yet"},
+                        {"early_stopping_patience", "int", "-1", "not supported yet"},
+                        {"merge_lora", "bool", "false", "LoRA is not supported yet"}});
+  out.evaluate_first_step = callbacks.get<bool>("evaluate_first_step", false);
+  if (callbacks.get<bool>("enable_early_stopping", false)) {
+    callbacks.fail("enable_early_stopping", "early stopping is not supported yet");
+  }
+  if (auto name = recipe.optional<std::string>("mlflow_experiment_name")) {
+    logger()->warn(
+        "mlflow_experiment_name = \"{}\": wizard does not report to MLflow; metrics are "
+        "written to output_dir/metrics.jsonl",
+        *name);
+  }
+  return out;
+}
+
+}  // namespace wizard::cpo

@@ -1,0 +1,52 @@
+// Everything the CPO recipe reads from its config, checked before anything
+// heavy is loaded: the training arguments (HF TrainingArguments, TRL's
+// CPOConfig and the loss options, in one flat table as TRL has them), the
+// transformer spec, and which loss and sampler plugins to create.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "wizard/base/config.hpp"
+#include "wizard/data/preference_tokenization.hpp"
+#include "wizard/plugin/plugin.hpp"
+#include "wizard/preference/pair_scoring.hpp"
+#include "wizard/train/training_args.hpp"
+
+namespace wizard::cpo {
+
+// training-wizard's TransformerSpec, as far as wizard supports it.
+struct TransformerSettings {
+  std::string pretrained_name;  // a folder, or a hub name resolved in the local HF cache
+  std::string revision;         // hub revision ("" = main)
+  std::string device = "cpu";   // from device_map: "cpu", "cuda", "cuda:1", ...
+  nlohmann::ordered_json chat_template_kwargs = nlohmann::ordered_json::object();
+};
+
+// A plugin to create: its name, its own table, and where the name was written.
+struct PluginChoice {
+  std::string name;
+  Config table;
+  SourceLocation named_at;
+};
+
+struct CpoSettings {
+  train::TrainingArguments args;
+  PreferenceTokenization tokenization;
+  TransformerSettings transformer;
+  preference::PairScoringOptions scoring;
+  std::optional<std::int64_t> padding_value;  // CPOConfig.padding_value (default: pad token)
+  PluginChoice loss;
+  PluginChoice sampler;
+  bool evaluate_first_step = false;
+  bool eval_exact_match = false;  // greedy-decode held-out prompts during evaluation
+
+  // Reads and checks the whole recipe config (strict keys at every level).
+  static CpoSettings read(const Config& recipe, PluginHost& host);
+};
+
+// The recipe's top-level options (for `wizard help cpo`).
+OptionDocs cpo_recipe_options();
+
+}  // namespace wizard::cpo

@@ -151,6 +151,24 @@ TEST(Checkpoints, FailedSaveKeepsThePreviousCheckpoint) {
   EXPECT_EQ(Trainer(args, resumed.task(1)).train().global_step, 12);
 }
 
+TEST(Checkpoints, CarryTheRecipesOwnState) {
+  RegressionTask task(12);
+  auto args = resumable_args(wizard::test::temp_dir("recipe-state"));
+  args.max_steps = 3;
+  auto training = task.task(1);
+  training.save_state = [&] { return nlohmann::json{{"computed", task.losses_seen.size()}}; };
+  Trainer(args, training).train();
+
+  RegressionTask resumed(12);
+  args.max_steps = 6;
+  args.resume_from_latest_checkpoint = true;
+  auto again = resumed.task(1);
+  nlohmann::json restored;
+  again.load_state = [&](const nlohmann::json& state) { restored = state; };
+  Trainer(args, again).train();
+  EXPECT_EQ(restored, (nlohmann::json{{"computed", 6}}));
+}
+
 TEST(Checkpoints, SaveOnlyModelCannotBeResumed) {
   RegressionTask task(12);
   auto args = resumable_args(wizard::test::temp_dir("only-model"));

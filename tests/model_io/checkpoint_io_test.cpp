@@ -141,6 +141,17 @@ TEST_F(ModelFolder, CopiesOnlyTokenizerFilesThatExist) {
   EXPECT_FALSE(fs::exists(destination / "README.md"));
 }
 
+TEST_F(ModelFolder, CopiesFromAReadOnlySourceAreWritable) {
+  // A shared HF cache is often read-only; the saved model must stay replaceable.
+  fs::permissions(source_ / "tokenizer.json", fs::perms::owner_read, fs::perm_options::replace);
+  const fs::path destination = root_ / "dest-ro";
+  fs::create_directories(destination);
+  model::copy_tokenizer_files(source_, destination);
+  const auto perms = fs::status(destination / "tokenizer.json").permissions();
+  EXPECT_NE(perms & fs::perms::owner_write, fs::perms::none);
+  fs::permissions(source_ / "tokenizer.json", fs::perms::owner_write, fs::perm_options::add);
+}
+
 TEST(ModelJson, WrittenAsTransformersWritesIt) {
   const fs::path file = wizard::test::temp_dir("model_json") / "config.json";
   model::write_json_file(

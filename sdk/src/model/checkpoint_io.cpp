@@ -81,6 +81,9 @@ std::vector<std::string> copy_tokenizer_files(const fs::path& source, const fs::
     const fs::path file = source / name;
     if (!safetensors::detail::is_file(file)) continue;  // follows hub-cache symlinks into blobs/
     fs::copy_file(file, destination / name, fs::copy_options::overwrite_existing);
+    // A copy from a read-only source (a shared HF cache) stays ours to replace later.
+    fs::permissions(destination / name, fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::add);
     copied.push_back(name);
   }
   if (copied.empty()) logger()->warn("no tokenizer files found in {}", source.string());

@@ -52,6 +52,7 @@ CausalLM::CausalLM(ModelConfig config, ModelWeights weights)
                   ", got " + (slot.defined() ? shape_text(slot.sizes()) : "nothing") + ".");
     }
   });
+  if (config_->tie_word_embeddings) weights.lm_head = at::Tensor();  // the head is embed_tokens
   weights_ = std::move(weights);
   inverse_frequencies_ = rope_inverse_frequencies(*config_).to(weights_.embed_tokens.device());
 }

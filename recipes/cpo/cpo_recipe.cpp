@@ -26,21 +26,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// training-wizard refuses to write into a non-empty output folder; so does
-// wizard, unless the run resumes or overwrite_output_dir says so.
+// training-wizard refuses to write into an output folder that holds an earlier
+// run; so does wizard, unless the run resumes or overwrite_output_dir says so.
+// The host's own run files (resolved config, log) do not count.
 void check_output_dir(const train::TrainingArguments& args) {
   std::error_code error;
   if (!fs::exists(args.output_dir, error)) return;
   if (!fs::is_directory(args.output_dir, error)) {
     throw ConfigError("output_dir " + args.output_dir.string() + " exists and is not a folder");
   }
-  if (fs::is_empty(args.output_dir, error) || args.overwrite_output_dir ||
-      args.resume_requested()) {
-    return;
+  if (args.overwrite_output_dir || args.resume_requested()) return;
+  for (const auto& entry : fs::directory_iterator(args.output_dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "resolved_config.toml" || name == "wizard.log") continue;
+    throw ConfigError("output_dir " + args.output_dir.string() + " already holds an earlier run (" +
+                      name +
+                      "); choose another output_dir, set overwrite_output_dir = true, or "
+                      "resume with resume_from_checkpoint = true");
   }
-  throw ConfigError("output_dir " + args.output_dir.string() +
-                    " already holds files of an earlier run; choose another output_dir, set "
-                    "overwrite_output_dir = true, or resume with resume_from_checkpoint = true");
 }
 
 std::vector<std::int64_t> pair_lengths(const std::vector<TokenizedPreference>& pairs) {

@@ -12,24 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs `wizard <args>` in `cwd` with extra environment assignments.
-Result run_wizard(const std::string& args, const fs::path& cwd = fs::current_path(),
-                  const std::string& env = "") {
-  const std::string command = "cd '" + cwd.string() + "' && " + env + " '" +
-                              wizard::test::wizard_binary().string() + "' " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using Result = wizard::test::RunResult;
+using wizard::test::run_wizard;
 
 void write(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -49,6 +51,21 @@ nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open fixture " + path.string());
   return nlohmann::json::parse(in);
+}
+
+RunResult run_wizard(const std::string& args, const fs::path& cwd, const std::string& env) {
+  const std::string command = "cd '" + cwd.string() + "' && " + env + " '" +
+                              wizard_binary().string() + "' " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  RunResult result;
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
+    result.output.append(buffer.data(), n);
+  }
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
 }
 
 }  // namespace wizard::test

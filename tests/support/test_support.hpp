@@ -27,4 +27,14 @@ std::filesystem::path temp_dir(const std::string& name);
 
 nlohmann::json read_json(const std::filesystem::path& path);
 
+struct RunResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `wizard <args>` in `cwd` with `env` ("NAME=value ...") before it.
+RunResult run_wizard(const std::string& args,
+                     const std::filesystem::path& cwd = std::filesystem::current_path(),
+                     const std::string& env = "");
+
 }  // namespace wizard::test

@@ -1,0 +1,191 @@
+// The cpo recipe through the wizard binary.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "run_outputs.hpp"
+#include "wizard/model/causal_lm.hpp"
+#include "wizard/tokenizer/tokenizer.hpp"
+
+namespace fs = std::filesystem;
+using wizard::test::metric_series;
+using wizard::test::read_metrics;
+using wizard::test::run_wizard;
+using wizard::test::RunResult;
+using wizard::test::tiny_model;
+
+#define EXPECT_CONTAINS(haystack, needle)                                                       \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << "missing: " << (needle) << "\nin:\n" \
+                                                        << (haystack)
+
+namespace {
+
+void write(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// `key = value` unless `extra` sets the key itself.
+std::string default_unless_set(const std::string& extra, const std::string& key,
+                               const std::string& value) {
+  return extra.find(key + " =") == std::string::npos ? key + " = " + value + "\n" : "";
+}
+
+// A small CPO run on generated uppercase pairs; `extra` adds training arguments.
+fs::path synthetic_config(const std::string& name, const std::string& extra, int rows = 120) {
+  const fs::path dir = wizard::test::temp_dir(name);
+  write(dir / "config.toml",
+        "spec_class = \"cpo\"\nvalidation = 24\n"
+        "[transformer_spec]\npretrained_name = \"" +
+            tiny_model().string() +
+            "\"\n[dataset_spec]\nspec_class = \"synthetic\"\nrows = " + std::to_string(rows) +
+            "\nword_length = [3, 5]\n"
+            "[training_args_spec]\noutput_dir = \"out\"\nbf16 = false\n"
+            "per_device_train_batch_size = 8\nper_device_eval_batch_size = 24\n"
+            "learning_rate = 5e-3\nlogging_steps = 1\n" +
+            default_unless_set(extra, "save_strategy", "\"no\"") +
+            default_unless_set(extra, "eval_strategy", "\"no\"") + extra);
+  return dir;
+}
+
+fs::path shared_dir() {
+  return wizard::test::refs_dir().parent_path().parent_path();
+}
+
+}  // namespace
+
+TEST(CpoRecipe, TrainingWizardConfigRunsUnchanged) {
+  // ../shared/compat: training-wizard's own examples/cpo/config.toml, its data, and an HF
+  // cache holding the model it names. Only output_dir moves (the fixture is read-only).
+  const fs::path project = shared_dir() / "compat" / "training-wizard";
+  ASSERT_TRUE(fs::exists(project / "examples/cpo/config.toml")) << project;
+  const fs::path out = wizard::test::temp_dir("compat") / "out";
+  const RunResult r =
+      run_wizard("run examples/cpo/config.toml --set training_args_spec.output_dir=" + out.string(),
+                 project, "HF_HOME='" + (shared_dir() / "compat" / "hf_cache").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_CONTAINS(r.output, "adamw_bnb_8bit");  // the 8-bit optimizer is mapped, with a warning
+  const auto metrics = read_metrics(out);
+  EXPECT_FALSE(metric_series(metrics, "eval_rewards/accuracies").empty());
+  EXPECT_FALSE(metric_series(metrics, "train_loss").empty());
+  // An HF-format model that loads back, with its tokenizer.
+  for (const char* file :
+       {"config.json", "model.safetensors", "tokenizer.json", "resolved_config.toml"}) {
+    EXPECT_TRUE(fs::exists(out / file)) << file;
+  }
+  EXPECT_NO_THROW(wizard::model::CausalLM::from_pretrained(out));
+  EXPECT_NO_THROW(wizard::Tokenizer::from_pretrained(out));
+  EXPECT_TRUE(fs::exists(out / "checkpoint-8" / "model.safetensors"));
+}
+
+TEST(CpoRecipe, EveryExampleConfigPassesCheck) {
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(wizard::test::source_dir() / "examples")) {
+    const fs::path config = entry.path() / "config.toml";
+    if (!fs::exists(config)) continue;
+    SCOPED_TRACE(config.string());
+    std::ifstream in(config);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Examples name real hub models; tests have no downloads, so check them with a tiny one.
+    std::string overrides;
+    if (text.find("[transformer_spec]") != std::string::npos) {
+      overrides = " --set transformer_spec.pretrained_name=" + tiny_model().string() +
+                  " --set training_args_spec.output_dir=" +
+                  (wizard::test::temp_dir("example-check") / "out").string();
+    }
+    const RunResult r =
+        run_wizard("check " + config.string() + overrides, wizard::test::source_dir());
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_CONTAINS(r.output, "check passed");
+    // Every example opens with its how-to comment block.
+    EXPECT_EQ(text.rfind("# ", 0), 0u);
+    EXPECT_CONTAINS(text, "How to run");
+    EXPECT_CONTAINS(text, "What to expect");
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+}
+
+TEST(CpoRecipe, ATinyRunLowersTheLossAndRaisesHeldOutAccuracy) {
+  const fs::path dir = synthetic_config(
+      "learns",
+      "eval_strategy = \"steps\"\neval_steps = 30\neval_on_start = true\nmax_steps = 30\n", 400);
+  const RunResult r = run_wizard("run config.toml", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto metrics = read_metrics(dir / "out");
+  const auto loss = metric_series(metrics, "loss");
+  const auto accuracy = metric_series(metrics, "eval_rewards/accuracies");
+  const auto eval_loss = metric_series(metrics, "eval_loss");
+  ASSERT_GE(loss.size(), 10u);
+  ASSERT_EQ(accuracy.size(), 2u);  // before training and after 30 steps
+  EXPECT_LT(loss.back(), loss.front());
+  EXPECT_LT(eval_loss.back(), eval_loss.front());
+  EXPECT_GT(accuracy.back(), accuracy.front());
+}
+
+TEST(CpoRecipe, ResumedRunEqualsUninterruptedRun) {
+  const std::string args = "max_steps = 6\nsave_strategy = \"steps\"\nsave_steps = 3\n";
+  const fs::path whole = synthetic_config("resume-whole", args);
+  ASSERT_EQ(run_wizard("run config.toml", whole).exit_code, 0);
+  const fs::path resumed =
+      synthetic_config("resume-half", args + "resume_from_checkpoint = \"" +
+                                          (whole / "out" / "checkpoint-3").string() + "\"\n");
+  const RunResult r = run_wizard("run config.toml", resumed);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto a = read_metrics(whole / "out");
+  const auto b = read_metrics(resumed / "out");
+  auto losses_after = [](const std::vector<nlohmann::json>& lines, int step) {
+    std::vector<double> out;
+    for (const auto& line : lines) {
+      if (line.contains("loss") && line["step"].get<int>() > step) out.push_back(line["loss"]);
+    }
+    return out;
+  };
+  const auto expected = losses_after(a, 3);
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(losses_after(b, 3), expected);  // bit for bit
+}
+
+TEST(CpoRecipe, EveryLossTypeRunsWithoutRebuilding) {
+  for (const char* loss : {"sigmoid", "hinge", "ipo", "simpo", "alphapo"}) {
+    SCOPED_TRACE(loss);
+    const fs::path dir = synthetic_config(std::string("loss-") + loss, "max_steps = 2\n", 40);
+    const RunResult r =
+        run_wizard(std::string("run config.toml --set training_args_spec.loss_type=") + loss, dir);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(metric_series(read_metrics(dir / "out"), "loss").size(), 2u);
+  }
+}
+
+TEST(CpoRecipe, NonFiniteLossStopsTheRunAndKeepsTheLastCheckpoint) {
+  const fs::path dir = synthetic_config(
+      "nan", "max_steps = 20\nsave_strategy = \"steps\"\nsave_steps = 1\nmax_grad_norm = 0\n");
+  // An absurd learning rate blows the weights up within a few steps.
+  const RunResult r =
+      run_wizard("run config.toml --set training_args_spec.learning_rate=1e30", dir);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_CONTAINS(r.output, "step");
+  EXPECT_TRUE(fs::exists(dir / "out" / "checkpoint-1" / "model.safetensors")) << r.output;
+}
+
+TEST(CpoRecipe, BadInputIsReportedWithWhereAndWhat) {
+  const fs::path dir = synthetic_config("errors", "max_steps = 1\n");
+  const RunResult typo =
+      run_wizard("check config.toml --set training_args_spec.lerning_rate=1", dir);
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_CONTAINS(typo.output, "did you mean 'learning_rate'?");
+  const RunResult loss =
+      run_wizard("check config.toml --set training_args_spec.loss_type=sigmod", dir);
+  EXPECT_EQ(loss.exit_code, 2);
+  EXPECT_CONTAINS(loss.output, "did you mean 'sigmoid'?");
+  const RunResult model =
+      run_wizard("check config.toml --set transformer_spec.pretrained_name=nobody/nothing", dir,
+                 "HF_HOME='" + (dir / "empty-cache").string() + "'");
+  EXPECT_EQ(model.exit_code, 1);
+  EXPECT_CONTAINS(model.output, "nobody/nothing");
+  EXPECT_CONTAINS(model.output, "huggingface-cli download");
+  // A second run into the same output folder would overwrite the first.
+  ASSERT_EQ(run_wizard("run config.toml", dir).exit_code, 0);
+  const RunResult again = run_wizard("run config.toml", dir);
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_CONTAINS(again.output, "overwrite_output_dir");
+}

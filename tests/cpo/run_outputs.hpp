@@ -1,0 +1,24 @@
+// Reading what a wizard run wrote, and a tiny model to run with.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace wizard::test {
+
+// Every line of output_dir/metrics.jsonl.
+std::vector<nlohmann::json> read_metrics(const std::filesystem::path& output_dir);
+
+// The metric `name` of every line that has it, in order.
+std::vector<double> metric_series(const std::vector<nlohmann::json>& lines,
+                                  const std::string& name);
+
+// A tiny random chat model (wizard init-model), made once per test binary.
+std::filesystem::path tiny_model();
+
+}  // namespace wizard::test

@@ -5,6 +5,7 @@
 //   prepare(): settings -> model folder, tokenizer, chat template -> rows ->
 //              validation split -> TRL's tokenization -> loss, sampler -> model
 //   run():     the SDK trainer with a PreferenceTask as its step
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -157,9 +158,11 @@ class CpoRecipe : public Recipe {
     training.compute = [this, &task](const train::MicroBatch& batch) {
       return task.compute(train_.pairs, batch);
     };
+    std::vector<train::EvalResult> evaluations;
     if (eval_) {
-      training.evaluate = [this, &task, &args] {
-        return task.evaluate(eval_->pairs, args.per_device_eval_batch_size);
+      training.evaluate = [this, &task, &args, &evaluations] {
+        evaluations.push_back(task.evaluate(eval_->pairs, args.per_device_eval_batch_size));
+        return evaluations.back();
       };
     }
     training.save_model = [this](const fs::path& folder) {
@@ -172,6 +175,7 @@ class CpoRecipe : public Recipe {
     const train::TrainResult result = trainer.train();
     logger()->info("trained {} steps ({:.2f} epochs), mean loss {:.4f}; model saved in {}",
                    result.global_step, result.epoch, result.train_loss, args.output_dir.string());
+    if (evaluations.size() >= 2) print_progress(evaluations.front(), evaluations.back());
     return 0;
   }
 
@@ -180,6 +184,29 @@ class CpoRecipe : public Recipe {
     if (auto id = tokenizer_->pad_token_id()) return *id;
     if (auto id = tokenizer_->eos_token_id()) return *id;  // training-wizard's ensure_pad_token
     return 0;
+  }
+
+  // The held-out figures of the first and the last evaluation, side by side.
+  void print_progress(const train::EvalResult& first, const train::EvalResult& last) const {
+    const std::pair<const char*, const char*> rows[] = {
+        {"eval_rewards/accuracies", "preference accuracy (chosen rewarded above rejected)"},
+        {"eval_exact_match", "exact match (greedy answer == chosen)"},
+        {"eval_rewards/margins", "reward margin"},
+        {"eval_loss", "loss"}};
+    std::printf("\nheld-out pairs (%lld), first evaluation -> last:\n",
+                static_cast<long long>(last.num_samples));
+    for (const auto& [key, label] : rows) {
+      const auto a = first.metrics.find(key);
+      const auto b = last.metrics.find(key);
+      if (a == first.metrics.end() || b == last.metrics.end()) continue;
+      const bool percent =
+          std::string(key) == "eval_rewards/accuracies" || std::string(key) == "eval_exact_match";
+      if (percent) {
+        std::printf("  %-55s %6.1f%% -> %6.1f%%\n", label, 100 * a->second, 100 * b->second);
+      } else {
+        std::printf("  %-55s %7.3f -> %7.3f\n", label, a->second, b->second);
+      }
+    }
   }
 
   // Token ids must fit the embedding; a tokenizer larger than the model is a

@@ -12,6 +12,7 @@ packages=(
   libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
   libre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libsleef-dev                       # vector math for the model's AVX2/AVX-512 CPU kernels
 )
 
 missing=()

@@ -4,7 +4,7 @@
 //
 //   OPENBLAS_CORETYPE=SkylakeX build/bin/bench_model [--dtype bfloat16|float32]
 //       [--layout padded|prefix] [--tokens 512] [--steps 3] [--threads 2] [--checkpointing]
-//       [--model DIR]
+//       [--model DIR] [--profile trace.json]
 //
 // The model folder is created once (bf16 weights) in $TMPDIR/wizard-bench-qwen2.5-0.5b and
 // reused. Times are per step over --steps runs after one warm-up run: the fastest and the
@@ -12,6 +12,7 @@
 // closest to the machine's capability; CPU time shows the work done).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +40,7 @@ struct Args {
   int steps = 3;
   int threads = 2;
   bool checkpointing = false;
+  std::string profile;  // chrome-trace file of one extra step, when given
   fs::path model = fs::temp_directory_path() / "wizard-bench-qwen2.5-0.5b";
 };
 
@@ -62,6 +64,8 @@ Args parse(int argc, char** argv) {
       a.threads = std::stoi(value());
     else if (flag == "--checkpointing")
       a.checkpointing = true;
+    else if (flag == "--profile")
+      a.profile = value();
     else if (flag == "--model")
       a.model = value();
     else
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
     double step() const { return forward + backward; }
   };
   std::vector<Times> times;
-  for (int step = 0; step <= a.steps; ++step) {
+  auto run_step = [&]() -> Times {
     for (at::Tensor& p : model.parameters()) p.mutable_grad() = at::Tensor();
     const double cpu_start = cpu_seconds();
     auto start = Clock::now();
@@ -143,7 +147,15 @@ int main(int argc, char** argv) {
     start = Clock::now();
     loss.backward();
     const double backward = seconds_since(start);
-    if (step > 0) times.push_back({forward, backward, cpu_seconds() - cpu_start});  // 0: warm-up
+    return {forward, backward, cpu_seconds() - cpu_start};
+  };
+  for (int step = 0; step <= a.steps; ++step) {
+    const Times t = run_step();
+    if (step > 0) times.push_back(t);  // 0: warm-up
+  }
+  if (!a.profile.empty()) {
+    torch::autograd::profiler::RecordProfile guard(a.profile);
+    run_step();
   }
   std::sort(times.begin(), times.end(),
             [](const Times& x, const Times& y) { return x.step() < y.step(); });

@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "model/kernels_cpu_ops.hpp"
 #include "model_test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
 
@@ -60,11 +61,15 @@ TEST_P(GoldenForward, Float32LogitsMatchTransformersInEveryBatch) {
 }
 
 // transformers' bf16 reference was made with model.to(torch.bfloat16), which also rounds the
-// rotary inv_freq buffer to bf16. With that reproduced, wizard performs the same bf16
-// operations in the same order on the same LibTorch, so the logits agree to the last bit
-// (a missing upcast, a wrong rounding point or a different op order would show up at once).
+// rotary inv_freq buffer to bf16. With that reproduced, wizard's ATen path (the one every
+// non-CPU device runs) performs the same bf16 operations in the same order on the same
+// LibTorch, so the logits agree to the last bit (a missing upcast, a wrong rounding point or
+// a different op order would show up at once). The fused CPU kernels keep intermediates in
+// float32 registers where ATen rounds some of them, so they are checked within bf16 rounding
+// (below, and against the ATen path in kernels_test.cpp).
 TEST_P(GoldenForward, BFloat16LogitsEqualTransformersBFloat16) {
   const GoldenModel golden(GetParam());
+  model::cpu::ScopedAtenKernels aten_path;
   CausalLM model = CausalLM::from_pretrained(golden.dir, at::kBFloat16);
   model.set_rope_frequency_dtype(at::kBFloat16);
   for_each_bf16_batch(

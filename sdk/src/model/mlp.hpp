@@ -7,6 +7,10 @@
 
 namespace wizard::model {
 
+// silu(gate) * up: the fused CPU kernel where it applies (float32/bfloat16 on the CPU),
+// else ATen.
+at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
+
 at::Tensor swiglu_mlp(const MlpWeights& weights, const at::Tensor& x);
 
 }  // namespace wizard::model

@@ -1,0 +1,142 @@
+#include "kernels_cpu_ops.hpp"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels_cpu.hpp"
+
+namespace wizard::model::cpu {
+
+namespace {
+
+thread_local int aten_forced = 0;
+
+bool switched_off() {
+  static const bool off = [] {
+    const char* value = std::getenv("WIZARD_CPU_KERNELS");
+    return value != nullptr && std::strcmp(value, "aten") == 0;
+  }();
+  return off;
+}
+
+Storage storage_of(const at::Tensor& t) {
+  return t.scalar_type() == at::kBFloat16 ? Storage::bf16 : Storage::f32;
+}
+int index_of(const at::Tensor& t) {
+  return static_cast<int>(storage_of(t));
+}
+
+// t as [rows, last] with unit stride along the last dimension (a view when possible).
+at::Tensor as_rows(const at::Tensor& t) {
+  at::Tensor rows = t.dim() == 2 ? t : t.reshape({-1, t.size(-1)});
+  if (rows.stride(1) != 1 || (rows.size(0) > 1 && rows.stride(0) < rows.size(1)))
+    rows = rows.contiguous();
+  return rows;
+}
+
+// Rows per task so that a task handles at least ~16K elements.
+int64_t grain_for(int64_t width) {
+  return std::max<int64_t>(1, 16384 / std::max<int64_t>(width, 1));
+}
+
+}  // namespace
+
+ScopedAtenKernels::ScopedAtenKernels() {
+  ++aten_forced;
+}
+ScopedAtenKernels::~ScopedAtenKernels() {
+  --aten_forced;
+}
+
+bool fused(std::initializer_list<at::Tensor> tensors) {
+  if (aten_forced > 0 || switched_off()) return false;
+  const at::Tensor* first = nullptr;
+  for (const at::Tensor& t : tensors) {
+    if (!t.defined() || !t.device().is_cpu() || t.is_sparse()) return false;
+    if (t.scalar_type() != at::kFloat && t.scalar_type() != at::kBFloat16) return false;
+    if (first != nullptr && t.scalar_type() != first->scalar_type()) return false;
+    first = &t;
+  }
+  return first != nullptr;
+}
+
+std::pair<at::Tensor, at::Tensor> rms_norm(const at::Tensor& x, const at::Tensor& weight,
+                                           double eps) {
+  const at::Tensor rows = as_rows(x);
+  const at::Tensor w = weight.contiguous();
+  at::Tensor y = at::empty(rows.sizes(), rows.options());
+  at::Tensor rstd = at::empty({rows.size(0)}, rows.options().dtype(at::kFloat));
+  const RmsNormArgs args{
+      rows.data_ptr(), rows.stride(0),         w.data_ptr(), y.data_ptr(),
+      y.stride(0),     rstd.data_ptr<float>(), rows.size(1), static_cast<float>(eps)};
+  const auto kernel = kernel_table().rms_norm[index_of(x)];
+  at::parallel_for(0, rows.size(0), grain_for(rows.size(1)),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+  return {y.view(x.sizes()), rstd};
+}
+
+std::pair<at::Tensor, at::Tensor> rms_norm_backward(const at::Tensor& grad, const at::Tensor& x,
+                                                    const at::Tensor& weight,
+                                                    const at::Tensor& rstd) {
+  const at::Tensor g = as_rows(grad);
+  const at::Tensor xr = as_rows(x);
+  const at::Tensor w = weight.contiguous();
+  const int64_t rows = xr.size(0), width = xr.size(1);
+  at::Tensor grad_x = at::empty(xr.sizes(), xr.options());
+  // One float32 partial sum of grad_weight per task, added up at the end.
+  const int64_t tasks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), rows / 8));
+  at::Tensor partial = at::zeros({tasks, width}, xr.options().dtype(at::kFloat));
+  const RmsNormBackwardArgs args{g.data_ptr(),      g.stride(0),      xr.data_ptr(),
+                                 xr.stride(0),      w.data_ptr(),     rstd.data_ptr<float>(),
+                                 grad_x.data_ptr(), grad_x.stride(0), width};
+  const auto kernel = kernel_table().rms_norm_backward[index_of(x)];
+  float* partial_data = partial.data_ptr<float>();
+  at::parallel_for(0, tasks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      kernel(args, partial_data + t * width, rows * t / tasks, rows * (t + 1) / tasks);
+    }
+  });
+  at::Tensor grad_weight = tasks == 1 ? partial[0] : partial.sum(0);
+  return {grad_x.view(x.sizes()), grad_weight.to(weight.scalar_type())};
+}
+
+at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up) {
+  const at::Tensor g = as_rows(gate);
+  const at::Tensor u = as_rows(up);
+  at::Tensor out = at::empty(g.sizes(), g.options());
+  const SwigluArgs args{g.data_ptr(),   g.stride(0),   u.data_ptr(), u.stride(0),
+                        out.data_ptr(), out.stride(0), g.size(1)};
+  const auto kernel = kernel_table().swiglu[index_of(gate)];
+  at::parallel_for(0, g.size(0), grain_for(g.size(1)),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+  return out.view(gate.sizes());
+}
+
+std::pair<at::Tensor, at::Tensor> swiglu_backward(const at::Tensor& grad, const at::Tensor& gate,
+                                                  const at::Tensor& up) {
+  const at::Tensor gr = as_rows(grad);
+  const at::Tensor g = as_rows(gate);
+  const at::Tensor u = as_rows(up);
+  at::Tensor grad_gate = at::empty(g.sizes(), g.options());
+  at::Tensor grad_up = at::empty(g.sizes(), g.options());
+  const SwigluBackwardArgs args{gr.data_ptr(),
+                                gr.stride(0),
+                                g.data_ptr(),
+                                g.stride(0),
+                                u.data_ptr(),
+                                u.stride(0),
+                                grad_gate.data_ptr(),
+                                grad_gate.stride(0),
+                                grad_up.data_ptr(),
+                                grad_up.stride(0),
+                                g.size(1)};
+  const auto kernel = kernel_table().swiglu_backward[index_of(gate)];
+  at::parallel_for(0, g.size(0), grain_for(g.size(1)),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+  return {grad_gate.view(gate.sizes()), grad_up.view(gate.sizes())};
+}
+
+}  // namespace wizard::model::cpu

@@ -1,0 +1,41 @@
+// Tensor-level entry points of the fused CPU kernels (kernels_cpu.hpp): shape handling,
+// output allocation and the split of rows across at::parallel_for threads. Callers check
+// fused() first and keep an ATen path for every other device and dtype.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <initializer_list>
+#include <utility>
+
+namespace wizard::model::cpu {
+
+// Whether the fused kernels serve these tensors: all on the CPU, all float32 or all
+// bfloat16, and the kernels not switched off (WIZARD_CPU_KERNELS=aten in the environment,
+// or a ScopedAtenKernels alive on this thread).
+bool fused(std::initializer_list<at::Tensor> tensors);
+
+// Forces the ATen paths on this thread while alive (tests and benchmarks compare both).
+class ScopedAtenKernels {
+ public:
+  ScopedAtenKernels();
+  ~ScopedAtenKernels();
+  ScopedAtenKernels(const ScopedAtenKernels&) = delete;
+  ScopedAtenKernels& operator=(const ScopedAtenKernels&) = delete;
+};
+
+// x [..., n], weight [n] -> y (x's shape) and rstd [rows] float32.
+std::pair<at::Tensor, at::Tensor> rms_norm(const at::Tensor& x, const at::Tensor& weight,
+                                           double eps);
+// -> grad_x (x's shape) and grad_weight [n].
+std::pair<at::Tensor, at::Tensor> rms_norm_backward(const at::Tensor& grad, const at::Tensor& x,
+                                                    const at::Tensor& weight,
+                                                    const at::Tensor& rstd);
+
+// round(silu(gate)) * up, gate and up [..., n] (rows may be strided).
+at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
+// -> grad_gate, grad_up.
+std::pair<at::Tensor, at::Tensor> swiglu_backward(const at::Tensor& grad, const at::Tensor& gate,
+                                                  const at::Tensor& up);
+
+}  // namespace wizard::model::cpu

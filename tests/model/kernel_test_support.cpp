@@ -1,0 +1,77 @@
+#include "kernel_test_support.hpp"
+
+#include <torch/csrc/autograd/autograd.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "model/kernels_cpu_ops.hpp"
+
+namespace wizard::test {
+
+at::Tensor random(at::IntArrayRef shape, at::ScalarType dtype, double scale) {
+  return (at::randn(shape, at::kDouble) * scale).to(dtype);
+}
+
+Run run_op(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
+           const std::vector<at::Tensor>& inputs, bool aten) {
+  std::vector<at::Tensor> leaves;
+  std::vector<at::Tensor> wanted;
+  for (const at::Tensor& t : inputs) {
+    at::Tensor leaf = t.detach().clone();
+    // Keep the strides of non-contiguous inputs (clone preserves them for dense tensors).
+    if (at::isFloatingType(t.scalar_type())) {
+      leaf.requires_grad_(true);
+      wanted.push_back(leaf);
+    }
+    leaves.push_back(leaf);
+  }
+  Run run;
+  {
+    std::optional<model::cpu::ScopedAtenKernels> guard;
+    if (aten) guard.emplace();
+    run.output = f(leaves);
+    at::manual_seed(1234);
+    const at::Tensor probe =
+        at::randn(run.output.sizes(), at::kDouble).to(run.output.scalar_type());
+    const at::Tensor loss = (run.output * probe).sum();
+    const auto grads = torch::autograd::grad({loss}, wanted, {}, false, false, true);
+    std::size_t k = 0;
+    for (const at::Tensor& t : leaves) {
+      run.grads.push_back(t.requires_grad() ? grads[k++] : at::Tensor());
+    }
+  }
+  return run;
+}
+
+void expect_close(const at::Tensor& actual, const at::Tensor& expected, double rtol, double atol,
+                  const std::string& what) {
+  ASSERT_EQ(actual.sizes(), expected.sizes()) << what;
+  const at::Tensor a = actual.to(at::kDouble), e = expected.to(at::kDouble);
+  ASSERT_FALSE(a.isnan().any().item<bool>()) << what << ": NaN";
+  const at::Tensor ratio = (a - e).abs() / (atol + rtol * e.abs());
+  const double worst = ratio.max().item<double>();
+  EXPECT_LE(worst, 1.0) << what << ": worst |a - b| / (atol + rtol |b|) = " << worst
+                        << ", max |a - b| = " << (a - e).abs().max().item<double>();
+}
+
+void expect_fused_matches_aten(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
+                               const std::vector<at::Tensor>& inputs, const std::string& what,
+                               double grad_rtol) {
+  const Run fused = run_op(f, inputs, false);
+  const Run aten = run_op(f, inputs, true);
+  const bool bf16 = fused.output.scalar_type() == at::kBFloat16;
+  const double rtol = bf16 ? 1.0 / 64 : 1e-5;
+  const double atol = bf16 ? 1e-2 : 1e-6;
+  if (grad_rtol < 0) grad_rtol = rtol;
+  expect_close(fused.output, aten.output, rtol, atol, what + " output");
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!aten.grads[i].defined()) continue;
+    // Gradients are compared relative to their own scale (sums of many rounded terms).
+    const double scale = aten.grads[i].abs().max().item<double>();
+    expect_close(fused.grads[i], aten.grads[i], grad_rtol, atol * std::max(scale, 1.0),
+                 what + " gradient of input " + std::to_string(i));
+  }
+}
+
+}  // namespace wizard::test

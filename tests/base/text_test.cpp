@@ -10,6 +10,7 @@ TEST(Text, EditDistanceCountsSingleEdits) {
   EXPECT_EQ(edit_distance("lerning_rate", "learning_rate"), 1u);
   EXPECT_EQ(edit_distance("", "abc"), 3u);
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("jsnol", "jsonl"), 1u);  // a swap of neighbours is one edit
 }
 
 TEST(Text, NearestNameSuggestsTyposOnly) {
@@ -17,4 +18,5 @@ TEST(Text, NearestNameSuggestsTyposOnly) {
   EXPECT_EQ(nearest_name("lerning_rate", keys).value(), "learning_rate");
   EXPECT_EQ(nearest_name("los_type", keys).value(), "loss_type");
   EXPECT_FALSE(nearest_name("completely_different", keys).has_value());
+  EXPECT_EQ(nearest_name("jsnol", {"json", "jsonl"}).value(), "jsonl");
 }

@@ -59,14 +59,7 @@ void expect_same_schema(const ConfigValue& root) {
   EXPECT_EQ(root.find("templates")->as_array()[0].find("role")->as_string(), "user");
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
-}
+using wizard::test::config_error_of;
 
 }  // namespace
 
@@ -86,15 +79,17 @@ TEST(ConfigFiles, ValuesRememberTheirLine) {
 }
 
 TEST(ConfigFiles, SyntaxErrorsNameFileLineAndColumn) {
-  EXPECT_NE(error_of([] { read_toml("a = 1\nb = = 2\n", "bad.toml"); }).find("bad.toml:2:"),
+  EXPECT_NE(config_error_of([] { read_toml("a = 1\nb = = 2\n", "bad.toml"); }).find("bad.toml:2:"),
             std::string::npos);
-  const std::string json = error_of([] { read_json("{\n  \"a\": 1,\n  \"b\" 2\n}", "bad.json"); });
+  const std::string json =
+      config_error_of([] { read_json("{\n  \"a\": 1,\n  \"b\" 2\n}", "bad.json"); });
   EXPECT_NE(json.find("bad.json:3:"), std::string::npos) << json;
   EXPECT_NE(json.find("expected ':'"), std::string::npos) << json;
-  const std::string yaml = error_of([] { read_yaml("a: 1\nb: [1, 2\n", "bad.yaml"); });
+  const std::string yaml = config_error_of([] { read_yaml("a: 1\nb: [1, 2\n", "bad.yaml"); });
   EXPECT_NE(yaml.find("bad.yaml:"), std::string::npos) << yaml;
-  EXPECT_NE(error_of([] { read_json("{\"a\": 1, \"a\": 2}", "dup.json"); }).find("appears twice"),
-            std::string::npos);
+  EXPECT_NE(
+      config_error_of([] { read_json("{\"a\": 1, \"a\": 2}", "dup.json"); }).find("appears twice"),
+      std::string::npos);
 }
 
 TEST(ConfigFiles, TomlKeepsTheFilesKeyOrder) {
@@ -122,11 +117,13 @@ TEST(ConfigFiles, YamlQuotedScalarsStayStrings) {
 }
 
 TEST(ConfigFiles, MissingFileAndUnknownExtension) {
-  EXPECT_NE(error_of([] { read_config_file("/nonexistent/x.toml"); }).find("no such file"),
+  EXPECT_NE(config_error_of([] { read_config_file("/nonexistent/x.toml"); }).find("no such file"),
             std::string::npos);
   const auto dir = wizard::test::temp_dir("ext");
   std::ofstream(dir / "c.ini") << "a=1\n";
-  EXPECT_NE(error_of([&] { read_config_file(dir / "c.ini"); }).find("unknown config format '.ini'"),
+  EXPECT_NE(config_error_of([&] {
+              read_config_file(dir / "c.ini");
+            }).find("unknown config format '.ini'"),
             std::string::npos);
 }
 

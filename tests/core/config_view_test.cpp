@@ -1,6 +1,8 @@
 // The Config view plugins use: typed getters, strict keys, recorded defaults.
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include "config_files.hpp"
 #include "wizard/base/config.hpp"
 #include "wizard/base/error.hpp"
@@ -15,14 +17,7 @@ Config load(const std::string& toml) {
   return Config(wizard::core::read_toml(toml, "run.toml"));
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
-}
+using wizard::test::config_error_of;
 
 const OptionDocs kArgs{{"learning_rate", "float", "1e-6", "peak learning rate"},
                        {"beta", "float", "0.1", "inverse temperature"},
@@ -49,18 +44,18 @@ TEST(ConfigView, TypedGettersAndDefaults) {
 
 TEST(ConfigView, TypeErrorsNameExpectedActualAndLine) {
   const Config args = load("[args]\n\nbeta = \"0.1\"\n").table("args");
-  const std::string message = error_of([&] { args.get<double>("beta", 0.1); });
+  const std::string message = config_error_of([&] { args.get<double>("beta", 0.1); });
   EXPECT_NE(message.find("run.toml:3:"), std::string::npos) << message;
   EXPECT_NE(message.find("args.beta must be a number"), std::string::npos) << message;
   EXPECT_NE(message.find("it is a string (\"0.1\")"), std::string::npos) << message;
-  const std::string integer = error_of([&] { load("n = 1.5\n").get<int>("n", 0); });
+  const std::string integer = config_error_of([&] { load("n = 1.5\n").get<int>("n", 0); });
   EXPECT_NE(integer.find("must be an integer, but it is a float (1.5)"), std::string::npos)
       << integer;
 }
 
 TEST(ConfigView, RequiredKeyMissing) {
   const std::string message =
-      error_of([] { load("[args]\n").table("args").require<std::string>("output_dir"); });
+      config_error_of([] { load("[args]\n").table("args").require<std::string>("output_dir"); });
   EXPECT_NE(message.find("required key 'output_dir' is missing (args.output_dir)"),
             std::string::npos)
       << message;
@@ -68,7 +63,7 @@ TEST(ConfigView, RequiredKeyMissing) {
 
 TEST(ConfigView, UnknownKeyNamesPathLineAndNearestKey) {
   const Config args = load("[args]\nbeta = 0.1\n\nlerning_rate = 1e-5\n").table("args");
-  const std::string message = error_of([&] { args.check_keys(kArgs); });
+  const std::string message = config_error_of([&] { args.check_keys(kArgs); });
   EXPECT_NE(message.find("run.toml:4:"), std::string::npos) << message;
   EXPECT_NE(message.find("unknown key 'args.lerning_rate'"), std::string::npos) << message;
   EXPECT_NE(message.find("did you mean 'learning_rate'?"), std::string::npos) << message;
@@ -76,7 +71,7 @@ TEST(ConfigView, UnknownKeyNamesPathLineAndNearestKey) {
 
 TEST(ConfigView, UnknownKeyWithoutNearOneListsValidKeys) {
   const std::string message =
-      error_of([] { load("[args]\nzzzzzzzzzz = 1\n").table("args").check_keys(kArgs); });
+      config_error_of([] { load("[args]\nzzzzzzzzzz = 1\n").table("args").check_keys(kArgs); });
   EXPECT_NE(message.find("valid keys here: spec_class, learning_rate, beta"), std::string::npos)
       << message;
 }
@@ -86,7 +81,7 @@ TEST(ConfigView, NestedTablesAreCheckedAndFreeTablesAreNot) {
       load("[args]\nparent = { anything = 1 }\n[args.preprocessing]\ntake = 5\n").table("args");
   EXPECT_NO_THROW(ok.check_keys(kArgs));
   const Config bad = load("[args.preprocessing]\ntkae = 5\n").table("args");
-  const std::string message = error_of([&] { bad.check_keys(kArgs); });
+  const std::string message = config_error_of([&] { bad.check_keys(kArgs); });
   EXPECT_NE(message.find("unknown key 'args.preprocessing.tkae'; did you mean 'take'?"),
             std::string::npos)
       << message;
@@ -110,7 +105,8 @@ TEST(ConfigView, ArraysOfTables) {
   ASSERT_EQ(parents.size(), 2u);
   EXPECT_EQ(parents[1].get("name", ""), "b");
   EXPECT_EQ(parents[1].path(), "parents[1]");
-  EXPECT_NE(
-      error_of([] { load("parents = 3\n").tables("parents"); }).find("must be an array of tables"),
-      std::string::npos);
+  EXPECT_NE(config_error_of([] {
+              load("parents = 3\n").tables("parents");
+            }).find("must be an array of tables"),
+            std::string::npos);
 }

@@ -1,6 +1,8 @@
 // The plugin registry against real test plugin libraries (see plugins/).
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <ATen/ATen.h>
 
 #include "config_files.hpp"
@@ -17,14 +19,7 @@ using wizard::core::PluginRegistry;
 
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
-}
+using wizard::test::config_error_of;
 
 Config table(const std::string& toml) {
   return Config(wizard::core::read_toml(toml, "t.toml"));
@@ -66,31 +61,34 @@ TEST(Registry, CreatesObjectsThatWork) {
 
 TEST(Registry, PluginConfigIsCheckedStrictly) {
   PluginRegistry registry({TEST_GOOD_PLUGIN_DIR});
-  const std::string message =
-      error_of([&] { registry.create<wizard::Loss>("ScaledSigmoid", table("scael = 2.0\n")); });
+  const std::string message = config_error_of(
+      [&] { registry.create<wizard::Loss>("ScaledSigmoid", table("scael = 2.0\n")); });
   EXPECT_NE(message.find("unknown key 'scael'; did you mean 'scale'?"), std::string::npos)
       << message;
 }
 
 TEST(Registry, UnknownNameListsAvailableAndNearest) {
   PluginRegistry registry({TEST_GOOD_PLUGIN_DIR});
-  const std::string message = error_of([&] { registry.resolve(PluginKind::Loss, "ScaledSigmod"); });
+  const std::string message =
+      config_error_of([&] { registry.resolve(PluginKind::Loss, "ScaledSigmod"); });
   EXPECT_NE(message.find("unknown loss 'ScaledSigmod'; did you mean 'ScaledSigmoid'?"),
             std::string::npos)
       << message;
   EXPECT_NE(message.find("available losses: ScaledSigmoid"), std::string::npos) << message;
   EXPECT_NE(message.find(TEST_GOOD_PLUGIN_DIR), std::string::npos) << message;
   // The same name of another kind does not count.
-  EXPECT_NE(
-      error_of([&] { registry.resolve(PluginKind::Recipe, "counting"); }).find("unknown recipe"),
-      std::string::npos);
+  EXPECT_NE(config_error_of([&] {
+              registry.resolve(PluginKind::Recipe, "counting");
+            }).find("unknown recipe"),
+            std::string::npos);
 }
 
 TEST(Registry, WrongAbiIsRefusedWithoutLoadingAndNamesBothVersions) {
   // The wrong-ABI library aborts the process if it is ever loaded.
   PluginRegistry registry({TEST_WRONG_ABI_PLUGIN_DIR, TEST_GOOD_PLUGIN_DIR});
   ASSERT_EQ(registry.refused().size() >= 1, true);
-  const std::string message = error_of([&] { registry.resolve(PluginKind::Loss, "FutureLoss"); });
+  const std::string message =
+      config_error_of([&] { registry.resolve(PluginKind::Loss, "FutureLoss"); });
   EXPECT_NE(message.find("libtest_wrong_abi.so"), std::string::npos) << message;
   EXPECT_NE(message.find("built for wizard ABI 999 with LibTorch 9.9"), std::string::npos)
       << message;
@@ -105,7 +103,7 @@ TEST(Registry, WrongAbiIsRefusedWithoutLoadingAndNamesBothVersions) {
 TEST(Registry, DuplicateNamesAreAnErrorNamingBothLibraries) {
   PluginRegistry registry({TEST_DUPLICATE_PLUGIN_DIR});
   const std::string message =
-      error_of([&] { registry.resolve(PluginKind::Loss, "ScaledSigmoid"); });
+      config_error_of([&] { registry.resolve(PluginKind::Loss, "ScaledSigmoid"); });
   EXPECT_NE(message.find("more than one plugin library"), std::string::npos) << message;
   EXPECT_NE(message.find("libtest_duplicate_a.so"), std::string::npos) << message;
   EXPECT_NE(message.find("libtest_duplicate_b.so"), std::string::npos) << message;
@@ -123,7 +121,7 @@ TEST(Registry, TrainingWizardAliasesResolveToShortNames) {
   PluginRegistry registry({TEST_GOOD_PLUGIN_DIR});
   // The alias maps to the built-in short name; here the built-ins are not on
   // the path, so the error names the short name that was looked for.
-  const std::string message = error_of([&] {
+  const std::string message = config_error_of([&] {
     registry.resolve(PluginKind::DataSource, "training_wizard.specs.dataset.SimpleDataSourceSpec");
   });
   EXPECT_NE(message.find("unknown datasource 'training_wizard.specs.dataset.SimpleDataSourceSpec'"),

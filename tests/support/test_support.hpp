@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace wizard::test {
@@ -26,6 +27,9 @@ std::filesystem::path plugin_dir();
 std::filesystem::path temp_dir(const std::string& name);
 
 nlohmann::json read_json(const std::filesystem::path& path);
+
+// The message of the wizard::ConfigError `action` throws ("" when it throws none).
+std::string config_error_of(const std::function<void()>& action);
 
 struct RunResult {
   int exit_code = -1;

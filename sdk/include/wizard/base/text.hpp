@@ -9,7 +9,8 @@
 
 namespace wizard {
 
-// Levenshtein distance (bytes), used to suggest the nearest valid name.
+// Edit distance with neighbour swaps (bytes, case-insensitive), used to
+// suggest the nearest valid name.
 WIZARD_API std::size_t edit_distance(const std::string& a, const std::string& b);
 
 // The candidate closest to `name`, if it is close enough to be a plausible typo.

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "attention_cpu.hpp"
 #include "rmsnorm.hpp"
 
 namespace wizard::model {
@@ -71,54 +72,42 @@ at::Tensor attend_padded(const at::Tensor& q, const at::Tensor& k, const at::Ten
       .reshape({R, T, -1});
 }
 
-// One segment's queries against its keys ([prefix chain ; itself]). q_row/k_row/v_row are one
-// row [T, heads, D]; returns [L, Hq*D].
-at::Tensor attend_block(const at::Tensor& q_row, const at::Tensor& k_row, const at::Tensor& v_row,
-                        const AttentionBlock& block, const at::Tensor& mask, const Heads& h) {
-  const int64_t L = block.query_length;
-  const at::Tensor qg = q_row.narrow(0, block.query_start, L)
-                            .view({L, h.kv_heads, h.groups, h.head_dim})
-                            .permute({1, 2, 0, 3})
-                            .reshape({h.kv_heads, h.groups * L, h.head_dim});
-  auto gather = [&](const at::Tensor& row) {
-    std::vector<at::Tensor> parts;
-    for (const KeyRange& range : block.keys)
-      parts.push_back(row.narrow(0, range.start, range.length));
-    return (parts.size() == 1 ? parts[0] : at::cat(parts, 0)).transpose(0, 1);  // [Hkv, Lk, D]
-  };
-  const at::Tensor out =
-      attend(qg, gather(k_row), gather(v_row), mask.view({1, 1, L, block.key_length()}), h);
-  return out.view({h.kv_heads, h.groups, L, h.head_dim}).permute({2, 0, 1, 3}).reshape({L, -1});
-}
-
-// Every block, assembled back into [R, T, Hq*D]; positions outside segments get zeros.
-at::Tensor attend_segmented(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                            const AttentionPlan& plan, std::optional<int64_t> window,
-                            const Heads& h) {
+// Segmented layouts: each block group's queries against its keys, batched, with the group's
+// mask; the outputs land at their positions, zeros elsewhere. q [R, T, Hq, D], k/v [R, T, Hkv,
+// D] -> [R, T, Hq*D].
+at::Tensor attend_groups(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                         const AttentionPlan& plan, std::optional<int64_t> window, const Heads& h) {
   const int64_t R = q.size(0), T = q.size(1);
-  const int64_t width = q.size(2) * h.head_dim;
-  std::vector<at::Tensor> pieces;
-  int64_t filled = 0;  // flat position (row * T + t) up to which pieces cover the batch
-  auto pad_to = [&](int64_t flat) {
-    if (flat > filled) pieces.push_back(at::zeros({flat - filled, width}, q.options()));
-    filled = flat;
-  };
-  const auto& blocks = plan.blocks();
-  for (std::size_t b = 0; b < blocks.size(); ++b) {
-    const AttentionBlock& block = blocks[b];
-    pad_to(block.row * T + block.query_start);
-    pieces.push_back(attend_block(q[block.row], k[block.row], v[block.row], block,
-                                  plan.block_mask(b, window), h));
-    filled += block.query_length;
+  const at::Tensor qf = q.reshape({R * T, -1, h.head_dim});
+  const at::Tensor kf = k.reshape({R * T, -1, h.head_dim});
+  const at::Tensor vf = v.reshape({R * T, -1, h.head_dim});
+  at::Tensor out = at::zeros({R * T, q.size(2) * h.head_dim}, q.options());
+  const auto& groups = plan.groups();
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const BlockGroup& g = groups[i];
+    const AttentionPlan::GroupTensors& t = plan.group_tensors(i);
+    const int64_t n = g.blocks, L = g.query_slots, K = g.key_slots;
+    const at::Tensor qg = qf.index_select(0, t.query_index)
+                              .view({n, L, h.kv_heads, h.groups, h.head_dim})
+                              .permute({0, 2, 3, 1, 4})
+                              .reshape({n, h.kv_heads, h.groups * L, h.head_dim});
+    auto keys = [&](const at::Tensor& rows) {
+      return rows.index_select(0, t.key_index).view({n, K, h.kv_heads, h.head_dim}).transpose(1, 2);
+    };
+    const at::Tensor attended = attend(qg, keys(kf), keys(vf), plan.group_mask(i, window), h)
+                                    .view({n, h.kv_heads, h.groups, L, h.head_dim})
+                                    .permute({0, 3, 1, 2, 4})
+                                    .reshape({n * L, -1});
+    out = out.index_add(0, t.real_query_positions, attended.index_select(0, t.real_query_slots));
   }
-  pad_to(R * T);
-  return at::cat(pieces, 0).view({R, T, width});
+  return out.view({R, T, -1});
 }
 
 }  // namespace
 
 at::Tensor self_attention(const AttentionWeights& w, const at::Tensor& x, const ModelConfig& config,
-                          const RotaryTables& rope, const AttentionPlan& plan,
+                          const RotaryTables& rope,
+                          const std::shared_ptr<const AttentionPlan>& plan,
                           std::optional<int64_t> window) {
   const int64_t R = x.size(0), T = x.size(1), D = config.head_dim;
   const Heads h{config.num_key_value_heads, config.kv_groups(), D};
@@ -129,10 +118,18 @@ at::Tensor self_attention(const AttentionWeights& w, const at::Tensor& x, const 
     q = rms_norm(q, w.q_norm, config.rms_norm_eps);
     k = rms_norm(k, w.k_norm, config.rms_norm_eps);
   }
-  q = apply_rotary(q, rope);
-  k = apply_rotary(k, rope);
-  const at::Tensor out = plan.padded() ? attend_padded(q, k, v, plan.padded_mask(window), h)
-                                       : attend_segmented(q, k, v, plan, window, h);
+  at::Tensor out;
+  if (fused_attention_applies(q, k, v, rope, *plan)) {
+    const AttentionHeads heads{q.size(2), h.kv_heads, D};
+    out = fused_attention(q.reshape({R * T, -1}), k.reshape({R * T, -1}), v.reshape({R * T, -1}),
+                          rope, plan, window, heads)
+              .view({R, T, -1});
+  } else {
+    q = apply_rotary(q, rope);
+    k = apply_rotary(k, rope);
+    out = plan->padded() ? attend_padded(q, k, v, plan->padded_mask(window), h)
+                         : attend_groups(q, k, v, *plan, window, h);
+  }
   return at::linear(out, w.o_proj, w.o_proj_bias);
 }
 

@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <optional>
 
 #include "attention_plan.hpp"
@@ -15,9 +16,12 @@
 
 namespace wizard::model {
 
-// x [R, T, hidden] -> [R, T, hidden]; `window`: this layer's sliding window, if any.
+// x [R, T, hidden] -> [R, T, hidden]; `window`: this layer's sliding window, if any. On the
+// CPU (float32/bfloat16) the core runs on the fused kernels (attention_cpu.hpp); elsewhere
+// on ATen: at::scaled_dot_product_attention on LibTorch >= 2, matmul-softmax-matmul on 1.13.
 at::Tensor self_attention(const AttentionWeights& weights, const at::Tensor& x,
                           const ModelConfig& config, const RotaryTables& rope,
-                          const AttentionPlan& plan, std::optional<int64_t> window);
+                          const std::shared_ptr<const AttentionPlan>& plan,
+                          std::optional<int64_t> window);
 
 }  // namespace wizard::model

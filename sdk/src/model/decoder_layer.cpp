@@ -12,7 +12,7 @@ at::Tensor decoder_layer(const DecoderLayerWeights& w, const at::Tensor& hidden,
   const double eps = config.rms_norm_eps;
   const at::Tensor attended =
       self_attention(w.self_attn, rms_norm(hidden, w.input_layernorm, eps), config, context.rope,
-                     *context.plan, config.sliding_window_of_layer(layer_index));
+                     context.plan, config.sliding_window_of_layer(layer_index));
   const at::Tensor h = hidden + attended;
   return h + swiglu_mlp(w.mlp, rms_norm(h, w.post_attention_layernorm, eps));
 }

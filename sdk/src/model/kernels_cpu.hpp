@@ -82,13 +82,14 @@ struct GatherArgs {
   void* dst;
 };
 
-// The transpose of a gather: each position sums the slots that read it (sources[offsets[p]
-// .. offsets[p + 1]), flat block * slots + slot), rotated back when cos/sin are given; a
-// position no slot reads gets zeros. Sums in float32, rounded once.
+// The transpose of a gather, added into dst: each listed position p = positions[e] gets the
+// sum of the slots that read it (sources[offsets[e] .. offsets[e + 1]), flat block * slots +
+// slot), rotated back when cos/sin are given. Sums in float32, rounded once per call.
 struct ScatterArgs {
   const void* src;  // [blocks][heads][slots][head_dim]
   const void* cos;
   const void* sin;
+  const int64_t* positions;
   const int64_t* offsets;
   const int64_t* sources;
   int64_t slots;
@@ -155,7 +156,7 @@ struct LogitGradArgs {
 };
 
 // One variant's kernels, indexed by Storage. Ranges are [begin, end) of rows (of slots for
-// gather, positions for scatter, columns for logit stats).
+// gather, entries of `positions` for scatter, columns for logit stats).
 struct KernelTable {
   const char* name;
   void (*rms_norm[2])(const RmsNormArgs&, int64_t begin, int64_t end);

@@ -275,17 +275,14 @@ void scatter(const ScatterArgs& a, int64_t begin, int64_t end) {
     const int64_t block = flat / a.slots;
     return src + ((block * a.heads + h) * a.slots + flat % a.slots) * d;
   };
-  for (int64_t p = begin; p < end; ++p) {
-    const int64_t first = a.offsets[p], last = a.offsets[p + 1];
+  for (int64_t e = begin; e < end; ++e) {
+    const int64_t p = a.positions[e];
+    const int64_t first = a.offsets[e], last = a.offsets[e + 1];
     for (int64_t h = 0; h < a.heads; ++h) {
       T* out = static_cast<T*>(a.dst) + p * a.dst_stride + h * d;
-      if (first == last) {
-        zero(out, d);
-        continue;
-      }
       if (cos == nullptr) {
         for (int64_t j = 0; j < d; j += kStep) {
-          V2 sum = splat(0.f);
+          V2 sum = load(out + j, d - j);
           for (int64_t k = first; k < last; ++k)
             sum = sum + load(slot_row(a.sources[k], h) + j, d - j);
           store(out + j, d - j, sum);
@@ -299,7 +296,7 @@ void scatter(const ScatterArgs& a, int64_t begin, int64_t end) {
         const int64_t m = half - j;
         const V2 c1 = load(c + j, m), c2 = load(c + half + j, m);
         const V2 s1 = load(sn + j, m), s2 = load(sn + half + j, m);
-        V2 sum1 = splat(0.f), sum2 = splat(0.f);
+        V2 sum1 = load(out + j, m), sum2 = load(out + half + j, m);
         for (int64_t k = first; k < last; ++k) {
           const T* g = slot_row(a.sources[k], h);
           const V2 g1 = load(g + j, m), g2 = load(g + half + j, m);

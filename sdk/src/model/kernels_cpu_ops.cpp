@@ -139,4 +139,87 @@ std::pair<at::Tensor, at::Tensor> swiglu_backward(const at::Tensor& grad, const 
   return {grad_gate.view(gate.sizes()), grad_up.view(gate.sizes())};
 }
 
+at::Tensor gather_slots(const at::Tensor& rows, const at::Tensor& cos, const at::Tensor& sin,
+                        const std::vector<int64_t>& index, int64_t blocks, int64_t slots,
+                        int64_t heads, int64_t head_dim) {
+  const at::Tensor src = as_rows(rows);
+  const at::Tensor c = cos.defined() ? cos.contiguous() : cos;
+  const at::Tensor s = sin.defined() ? sin.contiguous() : sin;
+  at::Tensor out = at::empty({blocks, heads, slots, head_dim}, src.options());
+  const GatherArgs args{src.data_ptr(),
+                        src.stride(0),
+                        c.defined() ? c.data_ptr() : nullptr,
+                        s.defined() ? s.data_ptr() : nullptr,
+                        index.data(),
+                        slots,
+                        heads,
+                        head_dim,
+                        out.data_ptr()};
+  const auto kernel = kernel_table().gather[index_of(src)];
+  at::parallel_for(0, blocks * slots, grain_for(heads * head_dim),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+  return out;
+}
+
+void scatter_add_slots(const at::Tensor& slots, const at::Tensor& cos, const at::Tensor& sin,
+                       const SlotMap& map, at::Tensor& rows) {
+  TORCH_CHECK(rows.is_contiguous(), "scatter_add_slots: contiguous rows expected");
+  const at::Tensor src = slots.contiguous();
+  const at::Tensor c = cos.defined() ? cos.contiguous() : cos;
+  const at::Tensor s = sin.defined() ? sin.contiguous() : sin;
+  const ScatterArgs args{src.data_ptr(),
+                         c.defined() ? c.data_ptr() : nullptr,
+                         s.defined() ? s.data_ptr() : nullptr,
+                         map.positions.data(),
+                         map.offsets.data(),
+                         map.sources.data(),
+                         src.size(2),
+                         src.size(1),
+                         src.size(3),
+                         rows.data_ptr(),
+                         rows.size(-1)};
+  const auto kernel = kernel_table().scatter[index_of(src)];
+  at::parallel_for(0, static_cast<int64_t>(map.positions.size()),
+                   grain_for(src.size(1) * src.size(3)),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+}
+
+namespace {
+
+SoftmaxArgs softmax_layout(void* scores, const BlockGroup& group, int64_t heads,
+                           std::optional<int64_t> window, double scale) {
+  return {scores,
+          heads,
+          group.query_slots,
+          group.key_slots,
+          group.prefix.data(),
+          group.queries.data(),
+          group.keys.data(),
+          group.key_valid.empty() ? nullptr : group.key_valid.data(),
+          window.value_or(0),
+          static_cast<float>(scale)};
+}
+
+}  // namespace
+
+void masked_softmax_(at::Tensor& scores, const BlockGroup& group, int64_t heads,
+                     std::optional<int64_t> window, double scale) {
+  TORCH_CHECK(scores.is_contiguous(), "masked_softmax_: contiguous scores expected");
+  const SoftmaxArgs args = softmax_layout(scores.data_ptr(), group, heads, window, scale);
+  const auto kernel = kernel_table().softmax[index_of(scores)];
+  at::parallel_for(0, group.blocks * heads * group.query_slots, grain_for(group.key_slots),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+}
+
+void masked_softmax_backward_(const at::Tensor& probs, at::Tensor& grad, const BlockGroup& group,
+                              int64_t heads, std::optional<int64_t> window, double scale) {
+  TORCH_CHECK(probs.is_contiguous() && grad.is_contiguous(),
+              "masked_softmax_backward_: contiguous tensors expected");
+  const SoftmaxBackwardArgs args{probs.data_ptr(), grad.data_ptr(),
+                                 softmax_layout(nullptr, group, heads, window, scale)};
+  const auto kernel = kernel_table().softmax_backward[index_of(grad)];
+  at::parallel_for(0, group.blocks * heads * group.query_slots, grain_for(group.key_slots),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+}
+
 }  // namespace wizard::model::cpu

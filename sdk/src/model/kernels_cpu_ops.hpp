@@ -6,7 +6,10 @@
 #include <ATen/ATen.h>
 
 #include <initializer_list>
+#include <optional>
 #include <utility>
+
+#include "attention_plan.hpp"
 
 namespace wizard::model::cpu {
 
@@ -37,5 +40,22 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
 // -> grad_gate, grad_up.
 std::pair<at::Tensor, at::Tensor> swiglu_backward(const at::Tensor& grad, const at::Tensor& gate,
                                                   const at::Tensor& up);
+
+// Attention (attention_cpu.cpp). Slot tensors are [blocks, heads, slots, head_dim].
+// Rows [N, heads * head_dim] -> slots by `index` (flat positions, -1: zeros), rotated by RoPE
+// when cos/sin ([N, head_dim]) are defined.
+at::Tensor gather_slots(const at::Tensor& rows, const at::Tensor& cos, const at::Tensor& sin,
+                        const std::vector<int64_t>& index, int64_t blocks, int64_t slots,
+                        int64_t heads, int64_t head_dim);
+// rows[p] += the slots reading p (map), rotated back when cos/sin are defined.
+void scatter_add_slots(const at::Tensor& slots, const at::Tensor& cos, const at::Tensor& sin,
+                       const SlotMap& map, at::Tensor& rows);
+// Scores [blocks * kv_heads, groups * query_slots, key_slots] of `group` -> probabilities, in
+// place (query heads = kv_heads * groups share the layout [blocks][heads][queries][keys]).
+void masked_softmax_(at::Tensor& scores, const BlockGroup& group, int64_t heads,
+                     std::optional<int64_t> window, double scale);
+// grad of the probabilities -> grad of the scores (scale included), in place.
+void masked_softmax_backward_(const at::Tensor& probs, at::Tensor& grad, const BlockGroup& group,
+                              int64_t heads, std::optional<int64_t> window, double scale);
 
 }  // namespace wizard::model::cpu

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "cpu_buffer_cache.hpp"
 #include "decoder_layer.hpp"
 #include "gradient_checkpointing.hpp"
 #include "rmsnorm.hpp"
@@ -112,6 +113,7 @@ at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& posi
   const ModelConfig& c = *config_;
   const at::Device device = this->device();
   const at::ScalarType dtype = this->dtype();
+  if (device.is_cpu()) enable_cpu_buffer_cache_by_default();
 
   std::vector<std::optional<int64_t>> windows;
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {

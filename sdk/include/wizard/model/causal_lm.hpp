@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -29,6 +30,16 @@
 namespace wizard::model {
 
 using NamedParameters = std::vector<std::pair<std::string, at::Tensor>>;
+
+// CPU buffer reuse. LibTorch's CPU allocator returns every freed buffer to the system, so each
+// training step page-faults again on all of its large activations and gradients. The cache
+// keeps freed CPU buffers of 1 MiB or more (sizes rounded up by at most 1/8) for later
+// requests of the same size, releasing the longest-unused ones beyond `max_cached_bytes`
+// of free buffers. Process-wide; CausalLM::forward on the CPU enables it once (default limit)
+// unless the environment sets WIZARD_CPU_BUFFER_CACHE=0.
+WIZARD_API void enable_cpu_buffer_cache(std::size_t max_cached_bytes = std::size_t{2} << 30);
+WIZARD_API void disable_cpu_buffer_cache();
+WIZARD_API bool cpu_buffer_cache_enabled();
 
 // The dtype of a config.json torch_dtype string ("float32", "bfloat16", "float16") and back.
 WIZARD_API at::ScalarType dtype_from_name(const std::string& name);

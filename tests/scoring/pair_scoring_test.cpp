@@ -107,7 +107,9 @@ TEST(PairScoring, EveryLayoutReproducesTrlsLogprobs) {
         EXPECT_EQ(s.logps.chosen_tokens[i].item<double>(), golden.scored[i]);
         EXPECT_EQ(s.logps.rejected_tokens[i].item<double>(), golden.scored[n + i]);
       }
-      if (golden.nll != 0) EXPECT_NEAR(s.logps.nll_loss.item<double>(), golden.nll, 1e-4);
+      if (golden.nll != 0) {
+        EXPECT_NEAR(s.logps.nll_loss.item<double>(), golden.nll, 1e-4);
+      }
     }
   }
 }
@@ -124,10 +126,11 @@ TEST(PairScoring, SharingThePrefixComputesFewerPositions) {
     const auto shared_scores = score_pairs(model, pointers(golden.pairs), {});
     const auto unshared_scores = score_pairs(model, pointers(golden.pairs), unshared);
     const auto padded_scores = score_pairs(model, pointers(golden.pairs), padded);
-    EXPECT_EQ(unshared_scores.tokens_computed, unshared_scores.tokens_real);  // no padding
-    EXPECT_LT(shared_scores.tokens_computed, unshared_scores.tokens_computed);
-    EXPECT_GT(padded_scores.tokens_computed, padded_scores.tokens_real);
-    EXPECT_EQ(shared_scores.tokens_real, padded_scores.tokens_real);
+    EXPECT_EQ(unshared_scores.work.tokens_computed,
+              unshared_scores.work.tokens_real);  // no padding
+    EXPECT_LT(shared_scores.work.tokens_computed, unshared_scores.work.tokens_computed);
+    EXPECT_GT(padded_scores.work.tokens_computed, padded_scores.work.tokens_real);
+    EXPECT_EQ(shared_scores.work.tokens_real, padded_scores.work.tokens_real);
   }
 }
 

@@ -48,13 +48,17 @@ at::Tensor to_tensor(const std::vector<int64_t>& values, at::Device device) {
   return at::tensor(values, at::TensorOptions().dtype(at::kLong)).to(device);
 }
 
+// (query, key) pairs of causal attention for `length` tokens after `prefix` visible ones.
+int64_t causal_pairs(int64_t length, int64_t prefix) {
+  return length * prefix + length * (length + 1) / 2;
+}
+
 struct Batch {
   at::Tensor input_ids;     // [R, T]
   at::Tensor position_ids;  // [R, T]
   model::AttentionLayout layout;
   ScoredPositions scored;
-  int64_t tokens_computed = 0;
-  int64_t tokens_real = 0;
+  ScoringWork work;  // all but the LM head's share
 };
 
 // All pairs in one row: [shared | chosen rest | rejected rest] per pair, the
@@ -65,12 +69,12 @@ Batch packed_batch(const std::vector<const TokenizedPreference*>& pairs, bool sh
   std::vector<int64_t> tokens;
   model::RowSegments segments;
   ScoredPositions scored;
-  int64_t real = 0;
+  ScoringWork work;
   for (int64_t i = 0; i < b; ++i) {
     const TokenizedPreference& pair = *pairs[i];
     const auto& chosen = pair.chosen_input_ids;
     const auto& rejected = pair.rejected_input_ids;
-    real += static_cast<int64_t>(chosen.size() + rejected.size());
+    work.tokens_real += static_cast<int64_t>(chosen.size() + rejected.size());
     // Tokens both sequences begin with are computed once (all of them, not just the
     // prompt: identical inputs give identical hidden states).
     const std::size_t shared = share_prefix ? common_prefix(chosen, rejected) : 0;
@@ -79,6 +83,7 @@ Batch packed_batch(const std::vector<const TokenizedPreference*>& pairs, bool sh
     if (shared > 0) {
       prefix_index = static_cast<int64_t>(segments.size());
       segments.push_back({shared_start, static_cast<int64_t>(shared), -1});
+      work.attention_pairs += causal_pairs(static_cast<int64_t>(shared), 0);
       tokens.insert(tokens.end(), chosen.begin(), chosen.begin() + shared);
     }
     auto add_rest = [&](const std::vector<int32_t>& ids, std::size_t prompt_length,
@@ -87,6 +92,7 @@ Batch packed_batch(const std::vector<const TokenizedPreference*>& pairs, bool sh
       const int64_t rest_length = static_cast<int64_t>(ids.size() - shared);
       if (rest_length > 0) {
         segments.push_back({rest_start, rest_length, prefix_index});
+        work.attention_pairs += causal_pairs(rest_length, static_cast<int64_t>(shared));
         tokens.insert(tokens.end(), ids.begin() + shared, ids.end());
       }
       const int64_t shared_count = static_cast<int64_t>(shared);
@@ -99,11 +105,12 @@ Batch packed_batch(const std::vector<const TokenizedPreference*>& pairs, bool sh
   }
   const int64_t length = static_cast<int64_t>(tokens.size());
   Batch batch{at::Tensor(), at::Tensor(),
-              model::AttentionLayout::segmented({std::move(segments)}, length), std::move(scored)};
+              model::AttentionLayout::segmented({std::move(segments)}, length), std::move(scored),
+              ScoringWork{}};
   batch.input_ids = to_tensor(tokens, device).view({1, length});
   batch.position_ids = batch.layout.position_ids(device);
-  batch.tokens_computed = length;
-  batch.tokens_real = real;
+  work.tokens_computed = length;
+  batch.work = work;
   return batch;
 }
 
@@ -120,13 +127,13 @@ Batch padded_batch(const std::vector<const TokenizedPreference*>& pairs, int64_t
   std::vector<int64_t> ids(2 * b * width, pad_token_id);
   std::vector<int64_t> mask(2 * b * width, 0);
   ScoredPositions scored;
-  int64_t real = 0;
+  ScoringWork work;
   auto fill = [&](int64_t row, const std::vector<int32_t>& sequence, std::size_t prompt_length) {
     for (std::size_t t = 0; t < sequence.size(); ++t) {
       ids[row * width + t] = sequence[t];
       mask[row * width + t] = 1;
     }
-    real += static_cast<int64_t>(sequence.size());
+    work.tokens_real += static_cast<int64_t>(sequence.size());
     add_sequence(scored, sequence, prompt_length, row, [&](int64_t t) { return row * width + t; });
   };
   for (int64_t i = 0; i < b; ++i)
@@ -136,14 +143,15 @@ Batch padded_batch(const std::vector<const TokenizedPreference*>& pairs, int64_t
   }
   const at::Tensor attention_mask = to_tensor(mask, device).view({2 * b, width});
   Batch batch{to_tensor(ids, device).view({2 * b, width}), at::Tensor(),
-              model::AttentionLayout::padded(attention_mask), std::move(scored)};
+              model::AttentionLayout::padded(attention_mask), std::move(scored), ScoringWork{}};
   // Right padding: positions 0..T-1 as TRL passes none and the model counts from 0.
   batch.position_ids = at::arange(width, at::TensorOptions().dtype(at::kLong).device(device))
                            .unsqueeze(0)
                            .expand({2 * b, width})
                            .contiguous();
-  batch.tokens_computed = 2 * b * width;
-  batch.tokens_real = real;
+  work.tokens_computed = 2 * b * width;
+  work.attention_pairs = 2 * b * causal_pairs(width, 0);
+  batch.work = work;
   return batch;
 }
 
@@ -178,12 +186,15 @@ PairScores score_pairs(const model::CausalLM& model,
     const at::Tensor selected = logits.index_select(0, positions);
     token_logps = selected.gather(1, labels.unsqueeze(1)).squeeze(1) - at::logsumexp(selected, 1);
     logit_sums = selected.detach().sum(1, false, at::kDouble);
+    batch.work.lm_head_positions = flat_hidden.size(0);
   } else {
     const SelectedLogprobs selected =
         selected_logprobs(flat_hidden.index_select(0, positions), lm_head_weight(model), labels,
                           options.logits_chunk_size);
     token_logps = selected.logps;
     logit_sums = selected.logit_sums;
+    batch.work.lm_head_positions = positions.size(0);
+    batch.work.lm_head_recomputed = true;
   }
 
   // Per-sequence sums and counts: sequences 0..B-1 chosen, B..2B-1 rejected.
@@ -208,8 +219,7 @@ PairScores score_pairs(const model::CausalLM& model,
   scores.logit_sums.rejected_sum = logit_totals.narrow(0, b, b).sum();
   scores.logit_sums.chosen_count = (counts.narrow(0, 0, b).sum().to(at::kDouble) * vocab);
   scores.logit_sums.rejected_count = (counts.narrow(0, b, b).sum().to(at::kDouble) * vocab);
-  scores.tokens_computed = batch.tokens_computed;
-  scores.tokens_real = batch.tokens_real;
+  scores.work = batch.work;
   return scores;
 }
 

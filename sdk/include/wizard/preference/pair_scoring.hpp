@@ -23,6 +23,7 @@
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/preference/metrics.hpp"
+#include "wizard/preference/scoring_work.hpp"
 
 namespace wizard::preference {
 
@@ -43,8 +44,7 @@ struct WIZARD_API PairScoringOptions {
 struct WIZARD_API PairScores {
   PreferenceLogps logps;           // what a Loss receives (nll_loss set when wanted)
   CompletionLogitSums logit_sums;  // for logits/chosen and logits/rejected
-  int64_t tokens_computed = 0;     // positions the model ran, padding included
-  int64_t tokens_real = 0;         // positions holding tokens of the pairs (before sharing)
+  ScoringWork work;                // tokens, LM-head positions, attention pairs
 };
 
 // Scores `pairs` (one micro-batch). `with_nll`: compute TRL's NLL over the

@@ -32,6 +32,9 @@ int run_cli(int argc, char** argv);
 // Options shared by the commands that read a config (run, check, bench).
 void declare_config_options(po::options_description& options,
                             po::positional_options_description& positional);
+// The session of a command declared with declare_config_options.
+struct SessionOptions;
+SessionOptions session_options(const po::variables_map& vm);
 // --log-level, shared by every command.
 void declare_log_option(po::options_description& options);
 
@@ -41,5 +44,6 @@ Command check_command();
 Command plugins_command();
 Command help_command();
 Command init_model_command();
+Command bench_command();
 
 }  // namespace wizard::core

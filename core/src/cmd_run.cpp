@@ -8,8 +8,6 @@
 
 namespace wizard::core {
 
-namespace {
-
 SessionOptions session_options(const po::variables_map& vm) {
   SessionOptions options;
   options.config_path = vm["config"].as<std::string>();
@@ -18,8 +16,6 @@ SessionOptions session_options(const po::variables_map& vm) {
     options.plugin_dirs = vm["plugin-path"].as<std::vector<std::string>>();
   return options;
 }
-
-}  // namespace
 
 Command run_command() {
   Command command;

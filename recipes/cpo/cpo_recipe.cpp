@@ -5,11 +5,14 @@
 //   prepare(): settings -> model folder, tokenizer, chat template -> rows ->
 //              validation split -> TRL's tokenization -> loss, sampler -> model
 //   run():     the SDK trainer with a PreferenceTask as its step
+//   prepare_bench(): what prepare() builds, for `wizard bench` (cpo_bench.hpp)
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "cpo_bench.hpp"
 #include "cpo_settings.hpp"
+#include "cpo_training.hpp"
 #include "preference_task.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -47,16 +50,6 @@ void check_output_dir(const train::TrainingArguments& args) {
   }
 }
 
-std::vector<std::int64_t> pair_lengths(const std::vector<TokenizedPreference>& pairs) {
-  std::vector<std::int64_t> lengths;
-  lengths.reserve(pairs.size());
-  for (const auto& pair : pairs) {
-    lengths.push_back(static_cast<std::int64_t>(
-        std::max(pair.chosen_input_ids.size(), pair.rejected_input_ids.size())));
-  }
-  return lengths;
-}
-
 }  // namespace
 
 class CpoRecipe : public Recipe {
@@ -69,8 +62,86 @@ class CpoRecipe : public Recipe {
       : config_(config), host_(host), settings_(CpoSettings::read(config, host)) {}
 
   void prepare() override {
+    check_output_dir(settings_.args);
+    load();
+  }
+
+  // `wizard bench`: what prepare() builds, without touching output_dir.
+  std::unique_ptr<RecipeBench> prepare_bench(const fs::path& scratch_dir) override {
+    load();
+    CpoBenchParts parts;
+    parts.settings = &settings_;
+    parts.model = model_.get();
+    parts.pairs = &train_.pairs;
+    parts.loss = loss_;
+    parts.sampler = sampler_;
+    parts.sampler_name = settings_.sampler.name;
+    parts.baseline_sampler =
+        host_.create<Sampler>("random", Config(ConfigValue::table({}, config_.location())));
+    return std::make_unique<CpoBench>(std::move(parts), scratch_dir);
+  }
+
+  std::string summary() const override {
+    std::ostringstream out;
+    const auto& config = model_->config();
+    out << "recipe:     cpo, loss " << settings_.loss.name << ", sampler " << settings_.sampler.name
+        << "\n"
+        << "model:      " << model_dir_.string() << " (" << config.model_type << ", "
+        << config.num_hidden_layers << " layers, hidden " << config.hidden_size << ", "
+        << model::dtype_name_of(model_->dtype()) << " on " << model_->device() << ")\n"
+        << "data:       " << source_description_ << "\n"
+        << "train:      " << train_.pairs.size() << " pairs"
+        << (train_.skipped.empty()
+                ? ""
+                : " (" + std::to_string(train_.skipped.size()) + " rows skipped)")
+        << "\n"
+        << "validation: " << (eval_ ? std::to_string(eval_->pairs.size()) + " pairs" : "none")
+        << "\n"
+        << "layout:     "
+        << (settings_.scoring.layout == preference::PairLayout::packed
+                ? (settings_.scoring.share_prefix ? "packed, shared prompts" : "packed")
+                : "padded (TRL's batch)")
+        << ", " << threads_ << " threads\n"
+        << "output:     " << settings_.args.output_dir.string() << "\n";
+    return out.str();
+  }
+
+  fs::path output_dir() const override { return settings_.args.output_dir; }
+
+  int run() override {
     const auto& args = settings_.args;
-    check_output_dir(args);
+    PreferenceTask task(*model_, loss_, settings_.scoring);
+    if (settings_.eval_exact_match) {
+      std::vector<std::int64_t> stop_ids;
+      if (auto eos = tokenizer_->eos_token_id()) stop_ids.push_back(*eos);
+      task.enable_exact_match(stop_ids);
+    }
+    train::TrainingTask training = training_task(*model_, task, train_.pairs, sampler_, args);
+    std::vector<train::EvalResult> evaluations;
+    if (eval_) {
+      training.evaluate = [this, &task, &args, &evaluations] {
+        evaluations.push_back(task.evaluate(eval_->pairs, args.per_device_eval_batch_size));
+        return evaluations.back();
+      };
+    }
+    training.save_model = [this](const fs::path& folder) {
+      model::SavePretrainedOptions options;
+      options.tokenizer_source = model_dir_;
+      model_->save_pretrained(folder, options);
+    };
+
+    train::Trainer trainer(args, std::move(training));
+    const train::TrainResult result = trainer.train();
+    logger()->info("trained {} steps ({:.2f} epochs), mean loss {:.4f}; model saved in {}",
+                   result.global_step, result.epoch, result.train_loss, args.output_dir.string());
+    if (evaluations.size() >= 2) print_progress(evaluations.front(), evaluations.back());
+    return 0;
+  }
+
+ private:
+  // Model folder, tokenizer, rows, their tokenization, the plugins and the model.
+  void load() {
+    const auto& args = settings_.args;
     threads_ = args.apply_threads();
 
     // The model folder, its tokenizer and chat template.
@@ -111,75 +182,6 @@ class CpoRecipe : public Recipe {
     check_vocabulary();
   }
 
-  std::string summary() const override {
-    std::ostringstream out;
-    const auto& config = model_->config();
-    out << "recipe:     cpo, loss " << settings_.loss.name << ", sampler " << settings_.sampler.name
-        << "\n"
-        << "model:      " << model_dir_.string() << " (" << config.model_type << ", "
-        << config.num_hidden_layers << " layers, hidden " << config.hidden_size << ", "
-        << model::dtype_name_of(model_->dtype()) << " on " << model_->device() << ")\n"
-        << "data:       " << source_description_ << "\n"
-        << "train:      " << train_.pairs.size() << " pairs"
-        << (train_.skipped.empty()
-                ? ""
-                : " (" + std::to_string(train_.skipped.size()) + " rows skipped)")
-        << "\n"
-        << "validation: " << (eval_ ? std::to_string(eval_->pairs.size()) + " pairs" : "none")
-        << "\n"
-        << "layout:     "
-        << (settings_.scoring.layout == preference::PairLayout::packed
-                ? (settings_.scoring.share_prefix ? "packed, shared prompts" : "packed")
-                : "padded (TRL's batch)")
-        << ", " << threads_ << " threads\n"
-        << "output:     " << settings_.args.output_dir.string() << "\n";
-    return out.str();
-  }
-
-  fs::path output_dir() const override { return settings_.args.output_dir; }
-
-  int run() override {
-    const auto& args = settings_.args;
-    PreferenceTask task(*model_, loss_, settings_.scoring);
-    if (settings_.eval_exact_match) {
-      std::vector<std::int64_t> stop_ids;
-      if (auto eos = tokenizer_->eos_token_id()) stop_ids.push_back(*eos);
-      task.enable_exact_match(stop_ids);
-    }
-    const std::vector<std::int64_t> lengths = pair_lengths(train_.pairs);
-
-    train::TrainingTask training;
-    training.parameters = model_->named_parameters();
-    training.micro_batches = [this, lengths, &args](std::int64_t epoch) {
-      SamplerInput input{lengths, args.per_device_train_batch_size, epoch,
-                         static_cast<std::uint64_t>(args.data_seed.value_or(args.seed))};
-      return sampler_->batches(input);
-    };
-    training.compute = [this, &task](const train::MicroBatch& batch) {
-      return task.compute(train_.pairs, batch);
-    };
-    std::vector<train::EvalResult> evaluations;
-    if (eval_) {
-      training.evaluate = [this, &task, &args, &evaluations] {
-        evaluations.push_back(task.evaluate(eval_->pairs, args.per_device_eval_batch_size));
-        return evaluations.back();
-      };
-    }
-    training.save_model = [this](const fs::path& folder) {
-      model::SavePretrainedOptions options;
-      options.tokenizer_source = model_dir_;
-      model_->save_pretrained(folder, options);
-    };
-
-    train::Trainer trainer(args, std::move(training));
-    const train::TrainResult result = trainer.train();
-    logger()->info("trained {} steps ({:.2f} epochs), mean loss {:.4f}; model saved in {}",
-                   result.global_step, result.epoch, result.train_loss, args.output_dir.string());
-    if (evaluations.size() >= 2) print_progress(evaluations.front(), evaluations.back());
-    return 0;
-  }
-
- private:
   std::int64_t pad_token_id() const {
     if (auto id = tokenizer_->pad_token_id()) return *id;
     if (auto id = tokenizer_->eos_token_id()) return *id;  // training-wizard's ensure_pad_token

@@ -38,7 +38,8 @@ OptionDocs cpo_only_options() {
       {"label_pad_token_id", "int", "-100", "TRL's label padding id (labels are not padded here)"},
       {"dataset_num_proc", "int", "", "threads for tokenizing the dataset (default: all cores)"},
       {"padding_free", "bool", "true",
-       "pack the pairs of a micro-batch into one row without padding; false = TRL's padded batch"},
+       "pack the pairs of a micro-batch into one row without padding, micro-batches filled up to "
+       "a token budget (the packed sampler); false = TRL's padded batch and random order"},
       {"prefix_sharing", "bool", "true",
        "packed rows compute the tokens chosen and rejected share (the prompt) once"},
       {"logits_chunk_size", "int", "1024",
@@ -183,14 +184,18 @@ PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& h
   return {name, plugin_table(args, loss_options), named_at};
 }
 
-PluginChoice choose_sampler(const Config& recipe, const Config& args) {
+PluginChoice choose_sampler(const Config& recipe, const Config& args, bool padding_free) {
   if (recipe.has("sampler")) {
     const Config table = recipe.table("sampler");
     return {table.require<std::string>("spec_class"), table, table.location("spec_class")};
   }
+  ConfigValue empty = ConfigValue::table({}, recipe.location());
+  // Packed rows cost what their tokens cost: fill micro-batches up to a token budget.
+  if (padding_free) {
+    return {"packed", Config(std::move(empty)), args.location("padding_free")};
+  }
   // HF's group_by_length picks the length-grouped sampler; else HF's random order.
   const bool grouped = args.get<bool>("group_by_length", false);
-  ConfigValue empty = ConfigValue::table({}, recipe.location());
   return {grouped ? "length_grouped" : "random", Config(std::move(empty)),
           args.location("group_by_length")};
 }
@@ -206,8 +211,9 @@ OptionDocs cpo_recipe_options() {
        "held-out rows: a count, a fraction of dataset_spec, or a datasource"},
       {"training_args_spec", "table", "",
        "HF TrainingArguments + TRL CPOConfig fields (see docs/training.md, docs/losses.md)"},
-      {"sampler", "table", "random",
-       "batch order: spec_class random, sequential or length_grouped"},
+      {"sampler", "table", "packed",
+       "batches: spec_class packed (default with padding_free), random (default without), "
+       "sequential or length_grouped"},
       {"loss", "table", "",
        "a loss plugin with its own options (instead of training_args_spec.loss_type)"},
       {"callbacks_spec", "table", "", "training-wizard callbacks: evaluate_first_step"},
@@ -240,8 +246,9 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   if (const auto threads = args.optional<int>("dataset_num_proc"))
     out.tokenization.threads = *threads;
 
-  out.scoring.layout = args.get<bool>("padding_free", true) ? preference::PairLayout::packed
-                                                            : preference::PairLayout::padded;
+  const bool padding_free = args.get<bool>("padding_free", true);
+  out.scoring.layout =
+      padding_free ? preference::PairLayout::packed : preference::PairLayout::padded;
   out.scoring.share_prefix = args.get<bool>("prefix_sharing", true);
   out.scoring.logits_chunk_size = args.get<std::int64_t>("logits_chunk_size", 1024);
   if (out.scoring.logits_chunk_size < 1) args.fail("logits_chunk_size", "must be at least 1");
@@ -254,7 +261,7 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
     args.fail("is_encoder_decoder", "wizard trains decoder-only (causal) models");
   }
 
-  out.sampler = choose_sampler(recipe, args);
+  out.sampler = choose_sampler(recipe, args, padding_free);
 
   const Config callbacks = recipe.table("callbacks_spec");
   callbacks.check_keys({{"evaluate_first_step", "bool", "false", "evaluate after the first step"},

@@ -27,7 +27,8 @@ PreferenceTask::Outcome PreferenceTask::run(const std::vector<TokenizedPreferenc
   // The loss says whether it used the NLL term; TRL logs 0 when it did not.
   out.metrics =
       preference::preference_metrics(out.loss, out.loss.nll_loss, scores.logit_sums, split);
-  out.tokens = scores.tokens_real;
+  out.tokens = scores.work.tokens_real;
+  if (work_observer_ && split == preference::MetricSplit::Train) work_observer_(scores.work);
   return out;
 }
 

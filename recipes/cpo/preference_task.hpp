@@ -3,6 +3,7 @@
 // evaluation pass over the held-out pairs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,11 @@ class PreferenceTask {
     exact_match_ = true;
   }
 
+  // Called with the work of every micro-batch scored for training (`wizard bench`).
+  void observe_work(std::function<void(const preference::ScoringWork&)> observer) {
+    work_observer_ = std::move(observer);
+  }
+
   // TRL's evaluation: metrics per batch of `batch_size` pairs in order, averaged
   // over batches; eval_loss weighted by batch size as HF's evaluation loop does.
   train::EvalResult evaluate(const std::vector<TokenizedPreference>& pairs,
@@ -49,6 +55,7 @@ class PreferenceTask {
   double exact_match(const std::vector<TokenizedPreference>& pairs, int64_t batch_size) const;
 
   preference::PairScoringOptions scoring_;
+  std::function<void(const preference::ScoringWork&)> work_observer_;
   bool exact_match_ = false;
   std::vector<int64_t> stop_ids_;
 };

@@ -41,4 +41,29 @@ fs::path tiny_model() {
   return folder;
 }
 
+namespace {
+
+// `key = value` unless `extra` sets the key itself.
+std::string default_unless_set(const std::string& extra, const std::string& key,
+                               const std::string& value) {
+  return extra.find(key + " =") == std::string::npos ? key + " = " + value + "\n" : "";
+}
+
+}  // namespace
+
+fs::path synthetic_config(const std::string& name, const std::string& extra, int rows) {
+  const fs::path dir = temp_dir(name);
+  std::ofstream(dir / "config.toml")
+      << "spec_class = \"cpo\"\nvalidation = 24\n"
+         "[transformer_spec]\npretrained_name = \""
+      << tiny_model().string() << "\"\n[dataset_spec]\nspec_class = \"synthetic\"\nrows = " << rows
+      << "\nword_length = [3, 5]\n"
+         "[training_args_spec]\noutput_dir = \"out\"\nbf16 = false\n"
+         "per_device_train_batch_size = 8\nper_device_eval_batch_size = 24\n"
+         "learning_rate = 5e-3\nlogging_steps = 1\n"
+      << default_unless_set(extra, "save_strategy", "\"no\"")
+      << default_unless_set(extra, "eval_strategy", "\"no\"") << extra;
+  return dir;
+}
+
 }  // namespace wizard::test

@@ -21,4 +21,10 @@ std::vector<double> metric_series(const std::vector<nlohmann::json>& lines,
 // A tiny random chat model (wizard init-model), made once per test binary.
 std::filesystem::path tiny_model();
 
+// A folder holding config.toml: a small CPO run of the tiny model on generated uppercase
+// pairs (float32, batches of 8, 24 held out, no evaluation or saving unless `extra` sets
+// them); `extra` adds training arguments.
+std::filesystem::path synthetic_config(const std::string& name, const std::string& extra,
+                                       int rows = 120);
+
 }  // namespace wizard::test

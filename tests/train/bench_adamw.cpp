@@ -1,5 +1,6 @@
 // AdamW step time: the fused CPU pass against torch's op sequence, for float32 and bfloat16
-// parameters (with float32 masters). A plain timed program: bench_adamw [millions of params].
+// parameters (with float32 masters). A plain timed program:
+//   bench_adamw [millions of params] [threads]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -48,6 +49,7 @@ Times time_steps(wizard::train::AdamWKernel kernel, at::ScalarType dtype, int64_
 int main(int argc, char** argv) {
   const int64_t millions = argc > 1 ? std::atoll(argv[1]) : 32;
   const int64_t numel = millions * 1000000;
+  if (argc > 2) at::set_num_threads(std::atoi(argv[2]));
   std::printf("AdamW step (norm + update) over %lld M parameters, %d threads\n",
               static_cast<long long>(millions), at::get_num_threads());
   for (auto dtype : {at::kFloat, at::kBFloat16}) {

@@ -1,5 +1,6 @@
 // Out-of-line destructors: each interface's vtable and typeinfo live once, in
 // libwizard_sdk.so, shared by the host and every plugin.
+#include "wizard/base/error.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/recipe.hpp"
@@ -10,9 +11,16 @@ namespace wizard {
 Plugin::~Plugin() = default;
 PluginHost::~PluginHost() = default;
 Recipe::~Recipe() = default;
+RecipeBench::~RecipeBench() = default;
 DataSource::~DataSource() = default;
 Sampler::~Sampler() = default;
 Loss::~Loss() = default;
+
+std::unique_ptr<RecipeBench> Recipe::prepare_bench(const std::filesystem::path&) {
+  throw UsageError(
+      "this recipe has no training step to benchmark (wizard bench times recipes "
+      "that train, such as cpo)");
+}
 
 const char* kind_name(PluginKind kind) {
   switch (kind) {

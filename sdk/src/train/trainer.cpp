@@ -169,6 +169,7 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
         static_cast<double>(epoch) + static_cast<double>(i + 1) / static_cast<double>(size);
     state.epoch_index = epoch;
     state.next_micro_batch = i + 1;
+    if (task.after_step) task.after_step(state.global_step);
     progress->update(state.global_step, "loss " + format_number(step_loss));
     step_loss = 0;
     const bool training_done = state.global_step >= plan.max_steps;

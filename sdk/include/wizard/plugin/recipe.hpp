@@ -1,12 +1,39 @@
 // A recipe: one training method, from config to finished run (cpo, inspect, ...).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "wizard/plugin/plugin.hpp"
 
 namespace wizard {
+
+// `wizard bench`: which training step to time. `standard` is the step the config
+// describes; `baseline` is the recipe's reference implementation of the same step (for
+// cpo: TRL's padded batch, unshared prompts, full-vocabulary logits).
+enum class BenchMode { standard, baseline };
+
+// One timed optimizer step.
+struct BenchStep {
+  double seconds = 0;       // wall time from the end of the previous step to the end of this one
+  std::int64_t tokens = 0;  // non-padding tokens of its micro-batches
+  std::int64_t examples = 0;
+  double flops = 0;  // model FLOPs the step executed (forward + backward)
+};
+
+// A recipe's training step, prepared for timing.
+class WIZARD_API RecipeBench {
+ public:
+  virtual ~RecipeBench();
+  // One line saying what `mode` runs (layout, batches).
+  virtual std::string describe(BenchMode mode) const = 0;
+  // Trains `warmup` optimizer steps, then `steps` more, as run() would train, and returns
+  // the `steps` timed ones. Nothing is written outside the scratch folder.
+  virtual std::vector<BenchStep> run(BenchMode mode, std::int64_t warmup, std::int64_t steps) = 0;
+};
 
 class WIZARD_API Recipe : public Plugin {
  public:
@@ -23,6 +50,10 @@ class WIZARD_API Recipe : public Plugin {
   virtual std::filesystem::path output_dir() const = 0;
   // Runs the recipe after prepare(); returns the process exit code.
   virtual int run() = 0;
+  // For `wizard bench`, instead of prepare(): builds what the training step needs, writing
+  // only into `scratch_dir` (never into output_dir). Recipes without a training step keep
+  // this default, which throws a UsageError.
+  virtual std::unique_ptr<RecipeBench> prepare_bench(const std::filesystem::path& scratch_dir);
 };
 
 }  // namespace wizard

@@ -75,6 +75,9 @@ struct WIZARD_API TrainingTask {
   // Extra state of the recipe saved with each checkpoint and given back on resume.
   std::function<nlohmann::json()> save_state;
   std::function<void(const nlohmann::json&)> load_state;
+  // Called after each optimizer step with the new global step, before logging, evaluation
+  // and saving (`wizard bench` times steps with it).
+  std::function<void(int64_t global_step)> after_step;
   // Save the final model into output_dir at the end (what TRL's and training-wizard's scripts
   // do with trainer.save_model()).
   bool save_final_model = true;

@@ -1,0 +1,127 @@
+#include "cpo_bench.hpp"
+
+#include <chrono>
+#include <optional>
+#include <sstream>
+
+#include "cpo_training.hpp"
+#include "preference_task.hpp"
+#include "wizard/preference/scoring_work.hpp"
+
+namespace wizard::cpo {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string layout_name(const preference::PairScoringOptions& scoring) {
+  if (scoring.layout == preference::PairLayout::padded) {
+    return scoring.full_logits ? "padded batch, prompts twice, full-vocabulary logits"
+                               : "padded batch, prompts twice, LM head at scored positions";
+  }
+  return scoring.share_prefix ? "packed rows, shared prompts, LM head at scored positions"
+                              : "packed rows, prompts twice, LM head at scored positions";
+}
+
+// Sums the work of one optimizer step's micro-batches; closes the step at after_step.
+class StepTimer {
+ public:
+  StepTimer(const model::ModelConfig& config, bool layers_recomputed, std::int64_t warmup)
+      : config_(config), layers_recomputed_(layers_recomputed), warmup_(warmup) {}
+
+  void micro_batch_started() {
+    if (!last_end_) last_end_ = Clock::now();  // the first step starts at its first micro-batch
+  }
+  void scored(const preference::ScoringWork& work, std::int64_t examples) {
+    step_.tokens += work.tokens_real;
+    step_.examples += examples;
+    step_.flops += preference::training_flops(config_, work, layers_recomputed_);
+  }
+  void step_ended(std::int64_t global_step) {
+    const auto now = Clock::now();
+    step_.seconds = std::chrono::duration<double>(now - *last_end_).count();
+    if (global_step > warmup_) steps_.push_back(step_);
+    step_ = BenchStep{};
+    last_end_ = now;
+  }
+  std::vector<BenchStep> steps() const { return steps_; }
+
+ private:
+  const model::ModelConfig& config_;
+  bool layers_recomputed_;
+  std::int64_t warmup_;
+  std::optional<Clock::time_point> last_end_;
+  BenchStep step_;
+  std::vector<BenchStep> steps_;
+};
+
+}  // namespace
+
+CpoBench::CpoBench(CpoBenchParts parts, std::filesystem::path scratch_dir)
+    : parts_(std::move(parts)), scratch_dir_(std::move(scratch_dir)) {}
+
+preference::PairScoringOptions CpoBench::scoring(BenchMode mode) const {
+  preference::PairScoringOptions options = parts_.settings->scoring;
+  if (mode == BenchMode::baseline) {
+    options.layout = preference::PairLayout::padded;
+    options.share_prefix = false;
+    options.full_logits = true;
+  }
+  return options;
+}
+
+std::string CpoBench::describe(BenchMode mode) const {
+  const auto& args = parts_.settings->args;
+  std::ostringstream out;
+  out << layout_name(scoring(mode)) << "; "
+      << (mode == BenchMode::baseline ? std::string("random") : parts_.sampler_name)
+      << " sampler, batch size " << args.per_device_train_batch_size;
+  if (args.gradient_accumulation_steps > 1)
+    out << ", accumulation " << args.gradient_accumulation_steps;
+  if (args.gradient_checkpointing) out << ", gradient checkpointing";
+  return out.str();
+}
+
+train::TrainingArguments CpoBench::arguments(BenchMode mode, std::int64_t total_steps) const {
+  train::TrainingArguments args = parts_.settings->args;
+  const std::string name = mode == BenchMode::baseline ? "baseline" : "standard";
+  args.output_dir = scratch_dir_ / name;
+  args.run_name = "bench (" + name + ")";
+  args.overwrite_output_dir = true;
+  args.resume_from_checkpoint.clear();
+  args.resume_from_latest_checkpoint = false;
+  args.max_steps = total_steps;
+  args.logging_strategy = train::Interval::no;
+  args.logging_first_step = false;
+  args.eval_strategy = train::Interval::no;
+  args.eval_on_start = false;
+  args.save_strategy = train::Interval::no;
+  args.metric_for_best_model.reset();
+  args.disable_tqdm = true;
+  return args;
+}
+
+std::vector<BenchStep> CpoBench::run(BenchMode mode, std::int64_t warmup, std::int64_t steps) {
+  const train::TrainingArguments args = arguments(mode, warmup + steps);
+  const model::CausalLM& model = *parts_.model;
+  StepTimer timer(model.config(), model.gradient_checkpointing(), warmup);
+
+  PreferenceTask task(model, parts_.loss, scoring(mode));
+  std::int64_t examples = 0;  // of the micro-batch being scored
+  task.observe_work([&](const preference::ScoringWork& work) { timer.scored(work, examples); });
+  train::TrainingTask training =
+      training_task(model, task, *parts_.pairs,
+                    mode == BenchMode::baseline ? parts_.baseline_sampler : parts_.sampler, args);
+  training.compute = [&, compute = training.compute](const train::MicroBatch& batch) {
+    timer.micro_batch_started();
+    examples = static_cast<std::int64_t>(batch.size());
+    return compute(batch);
+  };
+  training.after_step = [&](std::int64_t global_step) { timer.step_ended(global_step); };
+  training.save_final_model = false;
+  training.progress = train::ProgressDisplay::Mode::off;
+  train::Trainer(args, std::move(training)).train();
+  return timer.steps();
+}
+
+}  // namespace wizard::cpo

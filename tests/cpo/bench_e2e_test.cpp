@@ -1,0 +1,76 @@
+// `wizard bench` on the tiny model: every figure is printed, the config's output folder is
+// left alone, and bad options are usage errors (exit code 2).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "run_outputs.hpp"
+
+namespace fs = std::filesystem;
+using wizard::test::run_wizard;
+using wizard::test::synthetic_config;
+
+namespace {
+
+// The number after `label` in `text` (the first match), or -1.
+double figure(const std::string& text, const std::string& label) {
+  const std::regex pattern(label + R"(\s+([0-9.]+))");
+  std::smatch match;
+  return std::regex_search(text, match, pattern) ? std::stod(match[1]) : -1;
+}
+
+}  // namespace
+
+TEST(Bench, PrintsEveryFigureForBothModes) {
+  const fs::path dir = synthetic_config("bench", "");
+  const auto r = run_wizard(
+      "bench config.toml --steps 2 --warmup 1 --baseline --synthetic --prompt-length 8:24 "
+      "--answer-length 4:16 --rows 64",
+      dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string& out = r.output;
+  EXPECT_GT(figure(out, "bf16 GEMM rate \\(at::mm 2048\\^3, [0-9]+ threads\\):"), 0) << out;
+  for (const char* mode : {"\nbaseline: ", "\nwizard: "}) {
+    const auto at = out.find(mode);
+    ASSERT_NE(at, std::string::npos) << out;
+    const std::string section = out.substr(at);
+    EXPECT_GT(figure(section, "non-padding tokens/s"), 0) << section;
+    EXPECT_GT(figure(section, "step time"), 0) << section;
+    EXPECT_GT(figure(section, "peak RSS"), 0) << section;
+    EXPECT_GT(figure(section, "model FLOP/s"), 0) << section;
+    EXPECT_NE(section.find("% of the bf16 GEMM rate"), std::string::npos) << section;
+    EXPECT_NE(section.find("2 steps after 1 warm-up"), std::string::npos) << section;
+  }
+  EXPECT_GT(figure(out, "wizard / baseline:"), 0) << out;
+  EXPECT_NE(out.find("padded batch, prompts twice, full-vocabulary logits"), std::string::npos);
+  EXPECT_NE(out.find("packed rows, shared prompts"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "out")) << "bench wrote into the config's output_dir";
+}
+
+TEST(Bench, RunsTheConfigsOwnDataWithoutBaseline) {
+  const fs::path dir = synthetic_config("bench-own-data", "");
+  const auto r = run_wizard("bench config.toml --steps 1 --warmup 0", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_GT(figure(r.output, "non-padding tokens/s"), 0) << r.output;
+  EXPECT_EQ(r.output.find("baseline:"), std::string::npos) << r.output;
+}
+
+TEST(Bench, BadOptionsAreUsageErrors) {
+  const fs::path dir = synthetic_config("bench-usage", "");
+  for (const char* args :
+       {"--steps 0", "--warmup -1", "--prompt-length 8:24", "--synthetic --prompt-length 9:3",
+        "--synthetic --answer-length x", "--synthetic --rows 0", "--frobnicate"}) {
+    SCOPED_TRACE(args);
+    const auto r = run_wizard(std::string("bench config.toml ") + args, dir);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("error"), std::string::npos) << r.output;
+  }
+  const auto missing = run_wizard("bench", dir);
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  // A recipe without a training step.
+  const auto inspect =
+      run_wizard("bench " + (wizard::test::source_dir() / "examples/inspect/config.toml").string(),
+                 wizard::test::source_dir());
+  EXPECT_EQ(inspect.exit_code, 2) << inspect.output;
+  EXPECT_NE(inspect.output.find("recipe 'inspect'"), std::string::npos) << inspect.output;
+}

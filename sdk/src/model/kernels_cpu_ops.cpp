@@ -222,4 +222,37 @@ void masked_softmax_backward_(const at::Tensor& probs, at::Tensor& grad, const B
                    [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
 }
 
+void logit_stats(const at::Tensor& logits, int64_t first_row, const at::Tensor& labels,
+                 at::Tensor& max, at::Tensor& sum, at::Tensor& picked, at::Tensor& logit_sum) {
+  TORCH_CHECK(logits.is_contiguous() && labels.is_contiguous() && max.is_contiguous() &&
+                  sum.is_contiguous() && picked.is_contiguous() && logit_sum.is_contiguous(),
+              "logit_stats: contiguous tensors expected");
+  const LogitStatsArgs args{logits.data_ptr(),
+                            logits.size(0),
+                            logits.size(1),
+                            first_row,
+                            labels.data_ptr<int64_t>(),
+                            max.data_ptr<float>(),
+                            sum.data_ptr<float>(),
+                            picked.data_ptr<float>(),
+                            logit_sum.data_ptr<double>()};
+  const auto kernel = kernel_table().logit_stats[index_of(logits)];
+  // Columns in ranges of at least 64 (whole cache lines per row of the chunk).
+  at::parallel_for(0, logits.size(1), 64,
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+}
+
+void logit_grad_(at::Tensor& logits, int64_t first_row, const at::Tensor& labels,
+                 const at::Tensor& lse, const at::Tensor& grad) {
+  TORCH_CHECK(logits.is_contiguous() && labels.is_contiguous() && lse.is_contiguous() &&
+                  grad.is_contiguous(),
+              "logit_grad_: contiguous tensors expected");
+  const LogitGradArgs args{
+      logits.data_ptr(),          logits.size(0),        logits.size(1),        first_row,
+      labels.data_ptr<int64_t>(), lse.data_ptr<float>(), grad.data_ptr<float>()};
+  const auto kernel = kernel_table().logit_grad[index_of(logits)];
+  at::parallel_for(0, logits.size(0), grain_for(logits.size(1)),
+                   [&](int64_t begin, int64_t end) { kernel(args, begin, end); });
+}
+
 }  // namespace wizard::model::cpu

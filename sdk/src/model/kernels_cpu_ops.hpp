@@ -58,4 +58,14 @@ void masked_softmax_(at::Tensor& scores, const BlockGroup& group, int64_t heads,
 void masked_softmax_backward_(const at::Tensor& probs, at::Tensor& grad, const BlockGroup& group,
                               int64_t heads, std::optional<int64_t> window, double scale);
 
+// LM head (preference/selected_logprobs.cpp), over transposed logits [vocabulary rows from
+// first_row, positions]: merges the chunk into the running per-position max and sum of exp
+// (float32 [positions]), adds its logits into logit_sum (float64) and records the label's
+// logit in picked where the label falls in the chunk. labels: int64 [positions].
+void logit_stats(const at::Tensor& logits, int64_t first_row, const at::Tensor& labels,
+                 at::Tensor& max, at::Tensor& sum, at::Tensor& picked, at::Tensor& logit_sum);
+// In place: logits -> grad * (onehot(label) - exp(logits - lse)) (lse, grad: float32).
+void logit_grad_(at::Tensor& logits, int64_t first_row, const at::Tensor& labels,
+                 const at::Tensor& lse, const at::Tensor& grad);
+
 }  // namespace wizard::model::cpu

@@ -4,7 +4,12 @@
 //
 //   OPENBLAS_CORETYPE=SkylakeX build/bin/bench_model [--dtype bfloat16|float32]
 //       [--layout padded|prefix] [--tokens 512] [--steps 3] [--threads 2] [--checkpointing]
-//       [--model DIR] [--profile trace.json]
+//       [--model DIR] [--profile trace.json] [--autocast] [--head full|selected]
+//
+// --autocast loads float32 weights and runs the forward pass (LM head included) under LibTorch's
+// CPU autocast to bfloat16; --head selected computes the log-probs with selected_logprobs (the
+// preference recipes' path: transposed vocabulary slices, no [positions, vocab] tensor kept in
+// float32) instead of a float32 log_softmax over the vocabulary.
 //
 // The model folder is created once (bf16 weights) in $TMPDIR/wizard-bench-qwen2.5-0.5b and
 // reused. Times are per step over --steps runs after one warm-up run: the fastest and the
@@ -12,6 +17,8 @@
 // closest to the machine's capability; CPU time shows the work done).
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <sys/resource.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
@@ -20,11 +27,14 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "model/autocast_state.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/model/init_model.hpp"
+#include "wizard/preference/selected_logprobs.hpp"
 
 namespace {
 
@@ -40,7 +50,9 @@ struct Args {
   int steps = 3;
   int threads = 2;
   bool checkpointing = false;
-  std::string profile;  // chrome-trace file of one extra step, when given
+  std::string profile;        // chrome-trace file of one extra step, when given
+  bool autocast = false;      // float32 weights, forward under CPU autocast to bfloat16
+  std::string head = "full";  // full: log_softmax over the vocabulary; selected: selected_logprobs
   fs::path model = fs::temp_directory_path() / "wizard-bench-qwen2.5-0.5b";
 };
 
@@ -64,6 +76,10 @@ Args parse(int argc, char** argv) {
       a.threads = std::stoi(value());
     else if (flag == "--checkpointing")
       a.checkpointing = true;
+    else if (flag == "--autocast")
+      a.autocast = true;
+    else if (flag == "--head")
+      a.head = value();
     else if (flag == "--profile")
       a.profile = value();
     else if (flag == "--model")
@@ -123,7 +139,8 @@ int main(int argc, char** argv) {
     wizard::model::init_model(a.model, options);
     std::printf("init_model qwen2.5-0.5b -> %s: %.1f s\n", a.model.c_str(), seconds_since(start));
   }
-  CausalLM model = CausalLM::from_pretrained(a.model, wizard::model::dtype_from_name(a.dtype));
+  CausalLM model = CausalLM::from_pretrained(
+      a.model, a.autocast ? at::kFloat : wizard::model::dtype_from_name(a.dtype));
   model.set_gradient_checkpointing(a.checkpointing);
   const Batch batch = make_batch(a, model.config().vocab_size);
   const at::Tensor positions = batch.layout.position_ids();
@@ -138,11 +155,22 @@ int main(int argc, char** argv) {
     for (at::Tensor& p : model.parameters()) p.mutable_grad() = at::Tensor();
     const double cpu_start = cpu_seconds();
     auto start = Clock::now();
-    const at::Tensor hidden = model.forward(batch.ids, positions, batch.layout);
-    const at::Tensor rows =
-        hidden.reshape({-1, hidden.size(-1)}).index_select(0, batch.head_positions);
-    const at::Tensor logprobs = at::log_softmax(model.lm_head(rows).to(at::kFloat), -1);
-    const at::Tensor loss = -logprobs.gather(1, targets.unsqueeze(1)).mean();
+    at::Tensor loss;
+    {
+      std::optional<wizard::model::AutocastGuard> autocast;
+      if (a.autocast) autocast.emplace(wizard::model::AutocastState{true, at::kBFloat16});
+      const at::Tensor hidden = model.forward(batch.ids, positions, batch.layout);
+      const at::Tensor rows =
+          hidden.reshape({-1, hidden.size(-1)}).index_select(0, batch.head_positions);
+      if (a.head == "selected") {
+        loss = -wizard::preference::selected_logprobs(rows, model.lm_head_weight(), targets)
+                    .logps.mean();
+      } else {
+        const at::Tensor logprobs = at::log_softmax(model.lm_head(rows).to(at::kFloat), -1);
+        loss = -logprobs.gather(1, targets.unsqueeze(1)).mean();
+      }
+    }
+    if (a.autocast) at::autocast::clear_cache();
     const double forward = seconds_since(start);
     start = Clock::now();
     loss.backward();
@@ -167,5 +195,9 @@ int main(int argc, char** argv) {
       a.dtype.c_str(), a.layout.c_str(), static_cast<long long>(a.tokens),
       a.checkpointing ? "on" : "off", best.step(), best.forward, best.backward,
       a.tokens / best.step(), median.step(), median.cpu);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("peak RSS %.2f GiB%s, head %s\n", static_cast<double>(usage.ru_maxrss) / (1 << 20),
+              a.autocast ? ", float32 weights under CPU autocast (bfloat16)" : "", a.head.c_str());
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "autocast_state.hpp"
 #include "cpu_buffer_cache.hpp"
 #include "decoder_layer.hpp"
 #include "gradient_checkpointing.hpp"
@@ -112,7 +113,8 @@ at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& posi
   check_input(position_ids, "position_ids", layout);
   const ModelConfig& c = *config_;
   const at::Device device = this->device();
-  const at::ScalarType dtype = this->dtype();
+  // Tables and masks in the dtype the products run in (autocast's, when it is on).
+  const at::ScalarType dtype = autocast_compute_dtype(device, this->dtype());
   if (device.is_cpu()) enable_cpu_buffer_cache_by_default();
 
   std::vector<std::optional<int64_t>> windows;

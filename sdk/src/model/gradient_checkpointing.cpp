@@ -3,6 +3,8 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "autocast_state.hpp"
+
 namespace wizard::model {
 
 namespace {
@@ -15,6 +17,7 @@ struct LayerState : torch::CustomClassHolder {
   DecoderLayerWeights weights;  // tells which slots the flat tensor list fills
   std::shared_ptr<const ForwardContext> context;
   int64_t layer_index = 0;
+  AutocastState autocast;  // the forward's, for the recomputation
 };
 
 class CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
@@ -51,6 +54,7 @@ class CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     at::Tensor output;
     {
       at::AutoGradMode enable_grad(true);
+      const AutocastGuard autocast(state->autocast);
       const at::TensorList weights(inputs.data() + 1, inputs.size() - 1);
       output = decoder_layer(state->weights.with_tensors(weights), inputs[0], *state->context,
                              state->layer_index);
@@ -72,6 +76,7 @@ at::Tensor checkpointed_decoder_layer(const DecoderLayerWeights& weights, const 
   state->weights = weights;
   state->context = std::move(context);
   state->layer_index = layer_index;
+  state->autocast = AutocastState::current();
   const std::vector<at::Tensor> tensors = weights.tensors();
   return CheckpointedLayer::apply(hidden, at::TensorList(tensors), state)[0];
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "model/autocast_state.hpp"
 #include "model/kernels_cpu_ops.hpp"
 
 namespace wizard::preference {
@@ -214,6 +215,11 @@ SelectedLogprobs selected_logprobs(const at::Tensor& hidden, const at::Tensor& w
               "selected_logprobs: one label per hidden row expected");
   TORCH_CHECK(chunk_size > 0, "selected_logprobs: chunk_size must be positive");
   const at::Tensor ids = labels.to(at::kLong);
+  // Under autocast the product runs in autocast's dtype, as at::linear would run it.
+  const at::ScalarType dtype = model::autocast_compute_dtype(hidden.device(), hidden.scalar_type());
+  if (dtype != hidden.scalar_type() || dtype != weight.scalar_type()) {
+    return selected_logprobs(hidden.to(dtype), weight.to(dtype), labels, chunk_size);
+  }
   const auto out = model::cpu::fused({hidden, weight})
                        ? FusedChunkedLogprobs::apply(hidden, weight, ids, chunk_size)
                        : ChunkedLogprobs::apply(hidden, weight, ids, chunk_size);

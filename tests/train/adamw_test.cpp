@@ -4,7 +4,10 @@
 
 #include <ATen/Parallel.h>
 
+#include <limits>
+
 #include "test_support.hpp"
+#include "train/adamw_cpu.hpp"
 #include "train_test_support.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/train/adamw.hpp"
@@ -109,12 +112,12 @@ TEST_P(AdamWKernels, LowPrecisionParametersKeepFloat32Masters) {
   // accumulates it while the model's tensor stays the master rounded to bfloat16.
   const at::Tensor p = leaf({1.0f, -2.0f}, at::kBFloat16);
   AdamW optimizer({{"w.weight", p}}, {0.9, 0.999, 1e-8, 0.0}, GetParam());
-  ASSERT_TRUE(optimizer.slots()[0].master.defined());
+  ASSERT_TRUE(optimizer.slots()[0].low_precision());
   for (int step = 0; step < 10; ++step) {
     set_grad(p, {1.0f, 1.0f});
     optimizer.step(1e-4);
   }
-  const at::Tensor master = optimizer.slots()[0].master;
+  const at::Tensor master = optimizer.slots()[0].master_weights();
   EXPECT_EQ(master.scalar_type(), at::kFloat);
   // Each step moves it by lr (m_hat / sqrt(v_hat) = 1 for a constant gradient); float32 rounding
   // of ten such additions near 2 (spacing 2.4e-7) stays below 2e-6.
@@ -175,7 +178,7 @@ TEST_P(AdamWKernels, StateRoundTrip) {
   set_grad(b, {0.4f, 0.4f, -0.4f});
   first.step(0.01);
   second.step(0.01);
-  EXPECT_TRUE(at::equal(first.slots()[0].master, second.slots()[0].master));
+  EXPECT_TRUE(at::equal(first.slots()[0].master_weights(), second.slots()[0].master_weights()));
   EXPECT_TRUE(at::equal(first.slots()[0].exp_avg_sq, second.slots()[0].exp_avg_sq));
 }
 
@@ -227,8 +230,8 @@ TEST(AdamW, FusedAgreesWithTheAtenPath) {
       fused.step(1e-3, scale);
       aten.step(1e-3, scale);
     }
-    const at::Tensor master_a = dtype == at::kFloat ? a.detach() : fused.slots()[0].master;
-    const at::Tensor master_b = dtype == at::kFloat ? b.detach() : aten.slots()[0].master;
+    const at::Tensor master_a = fused.slots()[0].master_weights();
+    const at::Tensor master_b = aten.slots()[0].master_weights();
     // The paths round differently (ATen's vector kernels fuse multiply-adds), so a master may
     // differ by an ulp per step: at |p| < 5 (float32 spacing 4.8e-7) four steps stay below 4e-6.
     EXPECT_LT((master_a - master_b).abs().max().item<double>(), 4e-6) << c10::toString(dtype);
@@ -249,7 +252,7 @@ TEST(AdamW, FusedResultsDoNotDependOnTheThreadCount) {
       norm = optimizer.gradient_norm();
       optimizer.step(1e-3, wizard::train::clip_coefficient(norm, 1.0));
     }
-    return std::make_pair(norm, optimizer.slots()[0].master.clone());
+    return std::make_pair(norm, optimizer.slots()[0].master_weights().clone());
   };
   const auto one = run(1);
   const auto two = run(2);
@@ -294,4 +297,82 @@ TEST(ClipGradNorm, MatchesTorch) {
     EXPECT_DOUBLE_EQ(optimizer.gradient_norm(), 13.0);
     optimizer.zero_grad();
   }
+}
+
+// Float32 masters no bfloat16 holds: random values, signed zeros, values next to rounding ties
+// (both directions), the largest finite float and infinities.
+at::Tensor awkward_masters() {
+  at::manual_seed(3);
+  std::vector<float> values = {0.0f,
+                               -0.0f,
+                               1.0f + 1.0f / 256,
+                               -(1.0f + 1.0f / 256),
+                               1.0f + 3.0f / 256,
+                               std::numeric_limits<float>::max(),
+                               -std::numeric_limits<float>::max(),
+                               std::numeric_limits<float>::infinity(),
+                               std::numeric_limits<float>::denorm_min()};
+  const at::Tensor random = at::randn({1000}) * at::exp(at::randn({1000}) * 10);
+  for (int64_t i = 0; i < random.numel(); ++i) values.push_back(random[i].item<float>());
+  return at::tensor(values);
+}
+
+TEST(AdamW, SplitBfloat16MastersRestoreTheFloat32MasterBitForBit) {
+  const auto dir = wizard::test::temp_dir("adamw-split");
+  const at::Tensor masters = awkward_masters();
+  const int64_t n = masters.numel();
+  wizard::safetensors::save(dir / "optimizer.safetensors",
+                            {{"step.w.weight", at::full({1}, 1, at::dtype(at::kLong))},
+                             {"exp_avg.w.weight", at::zeros({n})},
+                             {"exp_avg_sq.w.weight", at::zeros({n})},
+                             {"master.w.weight", masters}});
+  const at::Tensor p = at::zeros({n}, at::kBFloat16).set_requires_grad(true);
+  AdamW optimizer({{"w.weight", p}}, kOptions, AdamWKernel::fused_cpu);
+  ASSERT_TRUE(optimizer.slots()[0].master_low.defined());
+  EXPECT_FALSE(optimizer.slots()[0].master.defined());
+  optimizer.load_state(wizard::safetensors::File::open(dir / "optimizer.safetensors"));
+  EXPECT_TRUE(
+      at::equal(optimizer.slots()[0].master_weights().view(at::kInt), masters.view(at::kInt)));
+  // The model holds the master rounded to nearest; a tie goes away from zero (entries 2 and 3,
+  // where torch's ties-to-even rounding goes down), so the low half fits 16 bits.
+  const at::Tensor nearest_even = masters.to(at::kBFloat16);
+  EXPECT_TRUE(at::equal(p.narrow(0, 4, n - 4), nearest_even.narrow(0, 4, n - 4)));
+  EXPECT_TRUE(at::equal(p.narrow(0, 0, 2), nearest_even.narrow(0, 0, 2)));
+  EXPECT_EQ(p[2].item<float>(), 1.0f + 1.0f / 128);
+  EXPECT_EQ(p[3].item<float>(), -(1.0f + 1.0f / 128));
+  EXPECT_TRUE(
+      at::equal(optimizer.state_tensors().back().second.view(at::kInt), masters.view(at::kInt)));
+}
+
+TEST(AdamW, SplitMastersUpdateAsWholeFloat32Masters) {
+  // The fused pass on a split master against the same pass on a whole float32 master.
+  at::manual_seed(4);
+  const at::Tensor masters = awkward_masters().clamp(-1e30, 1e30);
+  const int64_t n = masters.numel();
+  const at::Tensor whole_param = masters.to(at::kBFloat16);
+  const at::Tensor whole_master = masters.clone();
+  // Split as AdamW splits: the high half rounded to nearest (ties away from zero), the rest low.
+  const at::Tensor bits = masters.view(at::kInt);
+  const at::Tensor high = at::bitwise_right_shift(bits + 0x8000, 16);
+  const at::Tensor split_param = high.to(at::kShort).view(at::kBFloat16);
+  const at::Tensor split_low = (bits - at::bitwise_left_shift(high, 16)).to(at::kShort);
+  at::Tensor m1 = at::zeros({n}), v1 = at::zeros({n}), m2 = at::zeros({n}), v2 = at::zeros({n});
+  wizard::train::detail::AdamWScalars s{0.999f, 0.9f,  0.1f,   0.999f, 0.001f,
+                                        0.03f,  1e-8f, -0.01f, 0.7f};
+  for (int step = 0; step < 3; ++step) {
+    const at::Tensor grad = at::randn({n}).to(at::kBFloat16);
+    wizard::train::detail::fused_adamw_step(whole_param, whole_master, {}, {}, grad, m1, v1, s);
+    wizard::train::detail::fused_adamw_step(split_param, {}, split_low, {}, grad, m2, v2, s);
+  }
+  // Parameters round alike except where the master lies exactly halfway between two bfloat16
+  // values (split: away from zero; whole: to even).
+  const at::Tensor tie = whole_master.view(at::kInt).bitwise_and(0xFFFF) == 0x8000;
+  EXPECT_LT(tie.sum().item<int64_t>(), 5);
+  EXPECT_TRUE(at::equal(whole_param.masked_select(~tie), split_param.masked_select(~tie)));
+  const at::Tensor joined =
+      at::bitwise_left_shift(split_param.view(at::kShort).to(at::kInt).bitwise_and(0xFFFF), 16) +
+      split_low.to(at::kInt);
+  EXPECT_TRUE(at::equal(joined, whole_master.view(at::kInt)));
+  EXPECT_TRUE(at::equal(m1, m2));
+  EXPECT_TRUE(at::equal(v1, v2));
 }

@@ -19,7 +19,24 @@ bool low_precision(const at::Tensor& tensor) {
 // The float32 gradient of a slot whose low-precision gradient (if any) was moved into its
 // accumulator, or the float32 parameter's own gradient.
 const at::Tensor& float_gradient(const AdamW::Slot& slot) {
-  return slot.master.defined() ? slot.accumulator : slot.parameter.grad();
+  return slot.low_precision() ? slot.accumulator : slot.parameter.grad();
+}
+
+// A split master: the bfloat16 parameter holds the float32 master's bits rounded to their
+// high 16 (to nearest, ties away from zero) and master_low the remainder, bits - (high << 16),
+// which lies in [-2^15, 2^15) and so fits an int16. (Ties to even, torch's rounding, would give
+// an even high half 2^16 + 1 possible masters: one too many for 16 bits.)
+at::Tensor high_bits(const at::Tensor& bfloat16) {
+  return at::bitwise_left_shift(bfloat16.view(at::kShort).to(at::kInt).bitwise_and(0xFFFF), 16);
+}
+
+void split_master_halves(const at::Tensor& master, const at::Tensor& parameter,
+                         const at::Tensor& master_low) {
+  const at::Tensor bits = master.view(at::kInt);
+  const at::Tensor high = at::where(master.isnan(), at::full({}, 0x7FC0, bits.options()),
+                                    at::bitwise_right_shift(bits + 0x8000, 16));
+  parameter.detach().view(at::kShort).copy_(high.to(at::kShort));
+  master_low.copy_((bits - high_bits(parameter.detach())).to(at::kShort));
 }
 
 bool has_gradient(const AdamW::Slot& slot) {
@@ -60,6 +77,13 @@ void check_state_tensor(const safetensors::File& file, const std::string& name,
 
 }  // namespace
 
+at::Tensor AdamW::Slot::master_weights() const {
+  at::NoGradGuard no_grad;
+  if (master.defined()) return master;
+  if (!master_low.defined()) return parameter.detach();
+  return (high_bits(parameter.detach()) + master_low.to(at::kInt)).view(at::kFloat);
+}
+
 bool applies_weight_decay(const std::string& parameter_name) {
   std::string name = parameter_name;
   std::transform(name.begin(), name.end(), name.begin(),
@@ -92,10 +116,19 @@ AdamW::AdamW(NamedParameters parameters, AdamWOptions options, AdamWKernel kerne
     slot.decay = applies_weight_decay(name);
     if (low_precision(parameter)) {
       at::NoGradGuard no_grad;
-      slot.master = parameter.detach().to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+      if (split_master(parameter)) {
+        slot.master_low = at::zeros(parameter.sizes(), parameter.options().dtype(at::kShort));
+      } else {
+        slot.master = parameter.detach().to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+      }
     }
     slots_.push_back(std::move(slot));
   }
+}
+
+bool AdamW::split_master(const at::Tensor& parameter) const {
+  return kernel_ != AdamWKernel::aten && parameter.scalar_type() == at::kBFloat16 &&
+         detail::fused_cpu_tensor(parameter);
 }
 
 bool AdamW::fused(const Slot& slot) const {
@@ -108,7 +141,7 @@ bool AdamW::fused(const Slot& slot) const {
 
 void AdamW::accumulate_gradients() {
   for (Slot& slot : slots_) {
-    if (slot.master.defined()) move_into_accumulator(slot);
+    if (slot.low_precision()) move_into_accumulator(slot);
   }
 }
 
@@ -123,7 +156,7 @@ double AdamW::gradient_norm() {
       fused_sum += detail::fused_sum_of_squares(slot.accumulated ? slot.accumulator : at::Tensor(),
                                                 slot.parameter.grad());
     } else {
-      if (slot.master.defined()) move_into_accumulator(slot);
+      if (slot.low_precision()) move_into_accumulator(slot);
       aten_gradients.push_back(float_gradient(slot));
     }
   }
@@ -148,7 +181,7 @@ void AdamW::step(double lr, float grad_scale) {
     if (fused(slot)) {
       step_fused(slot, lr, grad_scale);
     } else {
-      if (slot.master.defined()) move_into_accumulator(slot);
+      if (slot.low_precision()) move_into_accumulator(slot);
       aten_slots.push_back(&slot);
     }
   }
@@ -170,7 +203,7 @@ void AdamW::step_fused(Slot& slot, double lr, float grad_scale) {
   s.eps = static_cast<float>(options_.eps);
   s.neg_step_size = static_cast<float>(-(lr / (1.0 - std::pow(options_.beta1, step))));
   s.grad_scale = grad_scale;
-  detail::fused_adamw_step(slot.parameter, slot.master,
+  detail::fused_adamw_step(slot.parameter, slot.master, slot.master_low,
                            slot.accumulated ? slot.accumulator : at::Tensor(),
                            slot.parameter.grad(), slot.exp_avg, slot.exp_avg_sq, s);
 }
@@ -183,6 +216,8 @@ void AdamW::step_aten(std::vector<Slot*>& slots, double lr, float grad_scale) {
   for (Slot* slot : slots) {
     slot->step += 1;
     const double step = static_cast<double>(slot->step);
+    // A split master (whose gradient could not take the fused pass) is joined for the ops.
+    if (slot->master_low.defined()) slot->master = slot->master_weights().clone();
     at::Tensor master = slot->master.defined() ? slot->master : slot->parameter;
     params.push_back(master);
     grads.push_back(float_gradient(*slot));
@@ -203,7 +238,12 @@ void AdamW::step_aten(std::vector<Slot*>& slots, double lr, float grad_scale) {
   at::_foreach_add_(denom, options_.eps);
   at::_foreach_addcdiv_(params, exp_avgs, denom, neg_step_size);
   for (Slot* slot : slots) {
-    if (slot->master.defined()) slot->parameter.copy_(slot->master);
+    if (slot->master_low.defined()) {
+      split_master_halves(slot->master, slot->parameter, slot->master_low);
+      slot->master.reset();
+    } else if (slot->master.defined()) {
+      slot->parameter.copy_(slot->master);
+    }
   }
 }
 
@@ -228,7 +268,7 @@ safetensors::NamedTensors AdamW::state_tensors() const {
       tensors.emplace_back("exp_avg." + slot.name, slot.exp_avg);
       tensors.emplace_back("exp_avg_sq." + slot.name, slot.exp_avg_sq);
     }
-    if (slot.master.defined()) tensors.emplace_back("master." + slot.name, slot.master);
+    if (slot.low_precision()) tensors.emplace_back("master." + slot.name, slot.master_weights());
   }
   return tensors;
 }
@@ -251,11 +291,16 @@ void AdamW::load_state(const safetensors::File& file) {
       slot.exp_avg = at::Tensor();
       slot.exp_avg_sq = at::Tensor();
     }
-    if (slot.master.defined()) {
+    if (slot.low_precision()) {
       check_state_tensor(file, "master." + slot.name, slot.parameter);
-      slot.master =
+      const at::Tensor master =
           file.load("master." + slot.name, at::kFloat, slot.parameter.device()).contiguous();
-      slot.parameter.copy_(slot.master);
+      if (slot.master_low.defined()) {
+        split_master_halves(master, slot.parameter, slot.master_low);
+      } else {
+        slot.master = master;
+        slot.parameter.copy_(master);
+      }
     }
   }
   zero_grad();

@@ -29,12 +29,15 @@ bool fused_cpu_tensor(const at::Tensor& tensor);
 // undefined). Summed in fixed blocks, so the result does not depend on the thread count.
 double fused_sum_of_squares(const at::Tensor& accumulator, const at::Tensor& grad);
 
-// One AdamW update of `parameter` (float, bfloat16 or half). A low-precision parameter needs
-// its float32 `master`; a float32 one is updated in place (master undefined). The gradient is
-// accumulator + grad, as above. exp_avg and exp_avg_sq are float32 like the master.
+// One AdamW update of `parameter` (float, bfloat16 or half). A float32 parameter is its own
+// master (both masters undefined). A low-precision one needs its float32 master, either whole
+// (`master`, the parameter then gets it rounded to nearest even) or, for bfloat16, split
+// (`master_low`, int16: see split_master_halves in adamw.cpp), where the parameter gets the
+// master rounded to nearest with ties away from zero and master_low the bit difference. The
+// gradient is accumulator + grad, as above. exp_avg and exp_avg_sq are float32.
 void fused_adamw_step(const at::Tensor& parameter, const at::Tensor& master,
-                      const at::Tensor& accumulator, const at::Tensor& grad,
-                      const at::Tensor& exp_avg, const at::Tensor& exp_avg_sq,
-                      const AdamWScalars& scalars);
+                      const at::Tensor& master_low, const at::Tensor& accumulator,
+                      const at::Tensor& grad, const at::Tensor& exp_avg,
+                      const at::Tensor& exp_avg_sq, const AdamWScalars& scalars);
 
 }  // namespace wizard::train::detail

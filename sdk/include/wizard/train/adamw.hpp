@@ -12,6 +12,11 @@
 // tensor. Float32 parameters are their own masters. Gradients of several micro-batches of
 // low-precision parameters are summed in float32 (accumulate_gradients()).
 //
+// A bfloat16 parameter on the fused CPU path keeps its master in two halves: the parameter
+// itself (the master rounded to nearest even) and 16 bits more (master_low: the master's bits
+// minus the parameter's shifted up), which restore the float32 master exactly. Same results,
+// 2 bytes per parameter instead of 4, and less memory traffic per step.
+//
 // Weight decay follows HF's Trainer: no decay for biases and normalisation weights
 // (applies_weight_decay()). On the CPU, contiguous float/bfloat16/half tensors take one fused
 // pass per parameter; other devices use torch's multi-tensor (_foreach) op sequence.
@@ -88,17 +93,23 @@ class WIZARD_API AdamW {
     std::string name;
     at::Tensor parameter;    // the model's tensor
     at::Tensor master;       // float32 copy for low-precision parameters, else undefined
+    at::Tensor master_low;   // int16: instead of `master` for bfloat16 on the fused CPU path
     at::Tensor accumulator;  // float32 gradient sum of earlier micro-batches (low precision)
     bool accumulated = false;
     at::Tensor exp_avg;  // created at the first step
     at::Tensor exp_avg_sq;
     int64_t step = 0;
     bool decay = true;
+
+    bool low_precision() const { return master.defined() || master_low.defined(); }
+    // The float32 master as a tensor (the parameter itself for float32 parameters).
+    at::Tensor master_weights() const;
   };
   const std::vector<Slot>& slots() const { return slots_; }
 
  private:
   bool fused(const Slot& slot) const;
+  bool split_master(const at::Tensor& parameter) const;
   void step_fused(Slot& slot, double lr, float grad_scale);
   void step_aten(std::vector<Slot*>& slots, double lr, float grad_scale);
 

@@ -55,6 +55,9 @@ StepStats step_stats(const std::vector<BenchStep>& steps) {
     stats.examples += step.examples;
     stats.seconds += step.seconds;
     stats.flops += step.flops;
+    stats.forward += step.forward / static_cast<double>(steps.size());
+    stats.backward += step.backward / static_cast<double>(steps.size());
+    stats.optimizer += step.optimizer / static_cast<double>(steps.size());
     stats.min = std::min(stats.min, step.seconds);
     stats.max = std::max(stats.max, step.seconds);
   }

@@ -31,9 +31,10 @@ struct StepStats {
   std::int64_t steps = 0;
   std::int64_t tokens = 0;
   std::int64_t examples = 0;
-  double seconds = 0;                         // sum of step times
-  double flops = 0;                           // sum of model FLOPs
-  double mean = 0, sd = 0, min = 0, max = 0;  // step time
+  double seconds = 0;                               // sum of step times
+  double flops = 0;                                 // sum of model FLOPs
+  double mean = 0, sd = 0, min = 0, max = 0;        // step time
+  double forward = 0, backward = 0, optimizer = 0;  // mean per step
 
   double tokens_per_second() const { return seconds > 0 ? tokens / seconds : 0; }
   double flops_per_second() const { return seconds > 0 ? flops / seconds : 0; }

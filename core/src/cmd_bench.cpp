@@ -115,6 +115,8 @@ void print_mode(const ModeResult& r, double gemm_rate, std::int64_t warmup) {
             << s.steps << " steps after " << warmup << " warm-up)\n"
             << "  step time             " << fixed(s.mean, 3) << " s mean, " << fixed(s.sd, 3)
             << " s sd, " << fixed(s.min, 3) << " to " << fixed(s.max, 3) << " s\n"
+            << "    of which            forward " << fixed(s.forward, 3) << " s, backward "
+            << fixed(s.backward, 3) << " s, optimizer " << fixed(s.optimizer, 3) << " s\n"
             << "  peak RSS              "
             << (r.peak_rss ? gib(*r.peak_rss) : "not measured (/proc/self/clear_refs refused)")
             << "\n"

@@ -37,10 +37,13 @@ class StepTimer {
     step_.examples += examples;
     step_.flops += preference::training_flops(config_, work, layers_recomputed_);
   }
-  void step_ended(std::int64_t global_step) {
+  void step_ended(const train::StepTimes& times) {
     const auto now = Clock::now();
     step_.seconds = std::chrono::duration<double>(now - *last_end_).count();
-    if (global_step > warmup_) steps_.push_back(step_);
+    step_.forward = times.forward;
+    step_.backward = times.backward;
+    step_.optimizer = times.optimizer;
+    if (times.global_step > warmup_) steps_.push_back(step_);
     step_ = BenchStep{};
     last_end_ = now;
   }
@@ -117,7 +120,7 @@ std::vector<BenchStep> CpoBench::run(BenchMode mode, std::int64_t warmup, std::i
     examples = static_cast<std::int64_t>(batch.size());
     return compute(batch);
   };
-  training.after_step = [&](std::int64_t global_step) { timer.step_ended(global_step); };
+  training.after_step = [&](const train::StepTimes& times) { timer.step_ended(times); };
   training.save_final_model = false;
   training.progress = train::ProgressDisplay::Mode::off;
   train::Trainer(args, std::move(training)).train();

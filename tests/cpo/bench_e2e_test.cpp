@@ -36,6 +36,8 @@ TEST(Bench, PrintsEveryFigureForBothModes) {
     const std::string section = out.substr(at);
     EXPECT_GT(figure(section, "non-padding tokens/s"), 0) << section;
     EXPECT_GT(figure(section, "step time"), 0) << section;
+    EXPECT_GT(figure(section, "of which +forward"), 0) << section;
+    EXPECT_GE(figure(section, "optimizer"), 0) << section;
     EXPECT_GT(figure(section, "peak RSS"), 0) << section;
     EXPECT_GT(figure(section, "model FLOP/s"), 0) << section;
     EXPECT_NE(section.find("% of the bf16 GEMM rate"), std::string::npos) << section;

@@ -134,6 +134,7 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
   const int64_t size = static_cast<int64_t>(batches.size());
   const int64_t accumulation = args.gradient_accumulation_steps;
   double step_loss = 0;  // this step's loss so far (the progress display shows it)
+  StepTimes times;       // this step's so far
   for (int64_t i = start; i < size && !stop; ++i) {
     const auto began = Clock::now();
     StepResult result = task.compute(batches[static_cast<std::size_t>(i)]);
@@ -150,6 +151,8 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
     for (const auto& [name, value] : result.metrics) {
       if (!std::isfinite(value)) stop_non_finite(name, value, epoch, i);
     }
+    const auto computed = Clock::now();
+    times.forward += std::chrono::duration<double>(computed - began).count();
     scaled.backward();
     state.window.add(scaled_value, result.metrics, result.num_tokens);
     step_loss += scaled_value;
@@ -159,17 +162,23 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
     const bool window_complete = (i + 1) % accumulation == 0 || i + 1 == size;
     if (!window_complete) {
       optimizer->accumulate_gradients();
+      times.backward += seconds_since(computed);
       state.window.seconds += seconds_since(began);
       continue;
     }
+    const auto backward_done = Clock::now();
+    times.backward += std::chrono::duration<double>(backward_done - computed).count();
     optimizer_step(epoch, i);
+    times.optimizer = seconds_since(backward_done);
     state.window.seconds += seconds_since(began);
     state.global_step += 1;
     state.epoch =
         static_cast<double>(epoch) + static_cast<double>(i + 1) / static_cast<double>(size);
     state.epoch_index = epoch;
     state.next_micro_batch = i + 1;
-    if (task.after_step) task.after_step(state.global_step);
+    times.global_step = state.global_step;
+    if (task.after_step) task.after_step(times);
+    times = StepTimes{};
     progress->update(state.global_step, "loss " + format_number(step_loss));
     step_loss = 0;
     const bool training_done = state.global_step >= plan.max_steps;

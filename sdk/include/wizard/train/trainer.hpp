@@ -58,6 +58,14 @@ struct WIZARD_API EvalResult {
   int64_t num_batches = 0;
 };
 
+// Where an optimizer step's time went (wall seconds), for after_step.
+struct StepTimes {
+  int64_t global_step = 0;  // the step just taken
+  double forward = 0;       // compute() of its micro-batches
+  double backward = 0;      // their backward passes (and the float32 gradient sums)
+  double optimizer = 0;     // clipping and the AdamW update
+};
+
 struct WIZARD_API TrainingTask {
   // The trainable parameters with their Hugging Face names (a tied weight once).
   NamedParameters parameters;
@@ -75,9 +83,9 @@ struct WIZARD_API TrainingTask {
   // Extra state of the recipe saved with each checkpoint and given back on resume.
   std::function<nlohmann::json()> save_state;
   std::function<void(const nlohmann::json&)> load_state;
-  // Called after each optimizer step with the new global step, before logging, evaluation
-  // and saving (`wizard bench` times steps with it).
-  std::function<void(int64_t global_step)> after_step;
+  // Called after each optimizer step, before logging, evaluation and saving (`wizard bench`
+  // times steps with it).
+  std::function<void(const StepTimes&)> after_step;
   // Save the final model into output_dir at the end (what TRL's and training-wizard's scripts
   // do with trainer.save_model()).
   bool save_final_model = true;

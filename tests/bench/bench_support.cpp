@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "model/cpu_buffer_cache.hpp"
 #include "model/rope.hpp"
 
 namespace wizard::bench {
@@ -17,6 +18,8 @@ void use_bench_threads() {
   std::call_once(once, [] {
     const char* threads = std::getenv("WIZARD_BENCH_THREADS");
     at::set_num_threads(threads != nullptr ? std::stoi(threads) : 2);
+    // As in training (CausalLM::forward turns it on): freed buffers are reused.
+    model::enable_cpu_buffer_cache_by_default();
   });
 }
 

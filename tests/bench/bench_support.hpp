@@ -14,7 +14,8 @@
 
 namespace wizard::bench {
 
-// at::set_num_threads from WIZARD_BENCH_THREADS (default 2), once.
+// at::set_num_threads from WIZARD_BENCH_THREADS (default 2) and the CPU buffer cache (unless
+// WIZARD_CPU_BUFFER_CACHE=0), once.
 void use_bench_threads();
 
 // While alive: the ATen path when the benchmark's first argument is 0, fused kernels when 1.

@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <string>
 
-#include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 
 namespace wizard::model::cpu {
@@ -39,11 +38,11 @@ const KernelTable* pick() {
   if (want == "avx2" || want == "avx512") {
     const KernelTable* wanted = want == "avx2" ? a.avx2 : a.avx512;
     if (wanted == nullptr) {
-      throw Error("WIZARD_CPU_KERNELS=" + want +
-                  ": this CPU or build has no such kernels; use generic, avx2 or avx512 as "
-                  "available, or unset it.");
+      logger()->warn("WIZARD_CPU_KERNELS={}: this CPU or build has no such kernels; using {}", want,
+                     chosen->name);
+    } else {
+      chosen = wanted;
     }
-    chosen = wanted;
   }
   logger()->debug("model: fused CPU kernels for {}", chosen->name);
   return chosen;

@@ -177,7 +177,8 @@ const KernelTable* kernels_avx512();
 const KernelTable* kernels_avx2();
 const KernelTable* kernels_generic();
 
-// The variant this CPU runs best; WIZARD_CPU_KERNELS=generic|avx2|avx512 forces one.
+// The variant this CPU runs best; WIZARD_CPU_KERNELS=generic|avx2|avx512 asks for one (a
+// warning and the best available when this CPU or build lacks it).
 const KernelTable& kernel_table();
 
 }  // namespace wizard::model::cpu

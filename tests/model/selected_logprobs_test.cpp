@@ -48,6 +48,16 @@ TEST_P(SelectedLogprobs, SecondBackwardRecomputesKeptLogits) {
   expect_close(second[1], first[1], 1e-6, 0, "weight gradient");
 }
 
+TEST_P(SelectedLogprobs, NoPositionsGiveZeroGradients) {
+  const at::ScalarType dtype = GetParam();
+  const at::Tensor h = random({0, 16}, dtype).requires_grad_(true);
+  const at::Tensor w = random({3000, 16}, dtype).requires_grad_(true);
+  const at::Tensor labels = at::zeros({0}, at::kLong);
+  const at::Tensor loss = preference::selected_logprobs(h, w, labels).logps.sum();
+  const auto grads = torch::autograd::grad({loss}, {h, w}, {}, false, false, true);
+  EXPECT_EQ(grads[1].abs().max().item<double>(), 0.0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dtypes, SelectedLogprobs, ::testing::Values(at::kFloat, at::kBFloat16),
                          [](const auto& info) {
                            return info.param == at::kBFloat16 ? "bfloat16" : "float32";

@@ -158,7 +158,7 @@ struct FusedChunkedLogprobs : public torch::autograd::Function<FusedChunkedLogpr
     ctx->saved_data["consumed"] = true;
     const at::Tensor grad_logps = grad_outputs[0].to(at::kFloat).contiguous();
     const int64_t n = hidden.size(0), vocab = weight.size(0);
-    const bool one_chunk = n <= chunk_size;
+    const bool one_chunk = n > 0 && n <= chunk_size;
     at::Tensor grad_hidden = at::empty_like(hidden);
     // One chunk writes the weight's gradient slice by slice; several sum in float32.
     at::Tensor grad_weight = one_chunk

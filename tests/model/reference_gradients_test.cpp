@@ -130,9 +130,13 @@ TEST_P(ReferenceGradients, MatchAutogradThroughTheReferenceInEveryLayout) {
       const auto got = gradients(model, loss);
       const auto names = model.named_parameters();
       for (std::size_t p = 0; p < got.size(); ++p) {
-        EXPECT_TRUE(at::allclose(got[p], expected[p], /*rtol=*/1e-4, /*atol=*/1e-5))
-            << names[p].first << ": max difference "
-            << (got[p] - expected[p]).abs().max().item<double>();
+        // fp32 sums taken in another order (fused kernels, segment-wise attention, the CPU's
+        // vector width) differ by rounding that scales with the gradient's own size: compare
+        // against the largest entry rather than element by element.
+        const double scale = expected[p].abs().max().item<double>();
+        const double difference = (got[p] - expected[p]).abs().max().item<double>();
+        EXPECT_LE(difference, 1e-5 + 1e-5 * scale)
+            << names[p].first << ": max difference " << difference << " at scale " << scale;
       }
     }
   }

@@ -55,6 +55,9 @@ StepStats step_stats(const std::vector<BenchStep>& steps) {
     stats.examples += step.examples;
     stats.seconds += step.seconds;
     stats.flops += step.flops;
+    stats.cpu_seconds += step.cpu_seconds;
+    stats.kernel_seconds += step.kernel_seconds;
+    stats.page_faults += step.page_faults;
     stats.forward += step.forward / static_cast<double>(steps.size());
     stats.backward += step.backward / static_cast<double>(steps.size());
     stats.optimizer += step.optimizer / static_cast<double>(steps.size());

@@ -35,6 +35,8 @@ struct StepStats {
   double flops = 0;                                 // sum of model FLOPs
   double mean = 0, sd = 0, min = 0, max = 0;        // step time
   double forward = 0, backward = 0, optimizer = 0;  // mean per step
+  double cpu_seconds = 0, kernel_seconds = 0;       // sums
+  std::int64_t page_faults = 0;                     // sum
 
   double tokens_per_second() const { return seconds > 0 ? tokens / seconds : 0; }
   double flops_per_second() const { return seconds > 0 ? flops / seconds : 0; }

@@ -6,6 +6,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -117,6 +118,10 @@ void print_mode(const ModeResult& r, double gemm_rate, std::int64_t warmup) {
             << " s sd, " << fixed(s.min, 3) << " to " << fixed(s.max, 3) << " s\n"
             << "    of which            forward " << fixed(s.forward, 3) << " s, backward "
             << fixed(s.backward, 3) << " s, optimizer " << fixed(s.optimizer, 3) << " s\n"
+            << "  processor time        " << fixed(s.cpu_seconds / s.seconds, 2)
+            << " cores busy on average, " << fixed(100 * s.kernel_seconds / s.cpu_seconds, 1)
+            << "% of it in the kernel; " << s.page_faults / std::max<std::int64_t>(s.steps, 1)
+            << " page faults per step\n"
             << "  peak RSS              "
             << (r.peak_rss ? gib(*r.peak_rss) : "not measured (/proc/self/clear_refs refused)")
             << "\n"

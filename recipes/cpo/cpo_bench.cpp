@@ -1,5 +1,7 @@
 #include "cpo_bench.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <optional>
 #include <sstream>
@@ -13,6 +15,21 @@ namespace wizard::cpo {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// This process's processor time and page faults so far.
+struct Usage {
+  double user = 0, system = 0;
+  std::int64_t faults = 0;
+
+  static Usage now() {
+    rusage r{};
+    getrusage(RUSAGE_SELF, &r);
+    auto seconds = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + t.tv_usec * 1e-6;
+    };
+    return {seconds(r.ru_utime), seconds(r.ru_stime), static_cast<std::int64_t>(r.ru_minflt)};
+  }
+};
 
 std::string layout_name(const preference::PairScoringOptions& scoring) {
   if (scoring.layout == preference::PairLayout::padded) {
@@ -30,7 +47,9 @@ class StepTimer {
       : config_(config), layers_recomputed_(layers_recomputed), warmup_(warmup) {}
 
   void micro_batch_started() {
-    if (!last_end_) last_end_ = Clock::now();  // the first step starts at its first micro-batch
+    if (last_end_) return;
+    last_end_ = Clock::now();  // the first step starts at its first micro-batch
+    last_usage_ = Usage::now();
   }
   void scored(const preference::ScoringWork& work, std::int64_t examples) {
     step_.tokens += work.tokens_real;
@@ -43,9 +62,14 @@ class StepTimer {
     step_.forward = times.forward;
     step_.backward = times.backward;
     step_.optimizer = times.optimizer;
+    const Usage usage = Usage::now();
+    step_.cpu_seconds = usage.user + usage.system - last_usage_.user - last_usage_.system;
+    step_.kernel_seconds = usage.system - last_usage_.system;
+    step_.page_faults = usage.faults - last_usage_.faults;
     if (times.global_step > warmup_) steps_.push_back(step_);
     step_ = BenchStep{};
     last_end_ = now;
+    last_usage_ = usage;
   }
   std::vector<BenchStep> steps() const { return steps_; }
 
@@ -54,6 +78,7 @@ class StepTimer {
   bool layers_recomputed_;
   std::int64_t warmup_;
   std::optional<Clock::time_point> last_end_;
+  Usage last_usage_;
   BenchStep step_;
   std::vector<BenchStep> steps_;
 };

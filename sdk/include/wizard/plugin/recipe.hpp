@@ -18,10 +18,13 @@ enum class BenchMode { standard, baseline };
 
 // One timed optimizer step.
 struct BenchStep {
-  double seconds = 0;       // wall time from the end of the previous step to the end of this one
-  double forward = 0;       // of which: forward passes (and the loss),
-  double backward = 0;      // backward passes,
-  double optimizer = 0;     // clipping and the optimizer update
+  double seconds = 0;         // wall time from the end of the previous step to the end of this one
+  double forward = 0;         // of which: forward passes (and the loss),
+  double backward = 0;        // backward passes,
+  double optimizer = 0;       // clipping and the optimizer update
+  double cpu_seconds = 0;     // processor time of all threads (getrusage), user + kernel,
+  double kernel_seconds = 0;  // of which in the kernel (page faults: zeroing fresh memory)
+  std::int64_t page_faults = 0;
   std::int64_t tokens = 0;  // non-padding tokens of its micro-batches
   std::int64_t examples = 0;
   double flops = 0;  // model FLOPs the step executed (forward + backward)

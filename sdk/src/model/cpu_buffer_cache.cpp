@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "cpu_buffer_cache.hpp"
+#include "wizard/base/error.hpp"
 #include "wizard/model/causal_lm.hpp"
 
 namespace wizard::model {
@@ -20,8 +21,9 @@ namespace {
 constexpr std::size_t kSmallest = std::size_t{1} << 20;  // smaller buffers: the default allocator
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
-// Sizes are rounded up to one of 8 classes per power of two (at most 12.5% more), so that a
-// buffer freed by one step serves the same request of the next.
+// Sizes are rounded up to one of 8 classes per power of two (at most 12.5% more). A request
+// takes the smallest free buffer at most a quarter larger than its class: packed batches vary
+// in length from step to step, so exact sizes rarely recur.
 std::size_t size_class(std::size_t n) {
   std::size_t power = kSmallest;
   while (power * 2 <= n) power *= 2;
@@ -84,12 +86,13 @@ class CachingCpuAllocator final : public c10::Allocator {
   void* reuse_or_map(std::size_t size) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      auto found = free_.find(size);
-      if (found != free_.end()) {
+      // The smallest free buffer that holds the request, if it wastes at most a quarter.
+      auto found = free_.lower_bound(size);
+      if (found != free_.end() && found->first <= size + size / 4) {
         void* ptr = found->second;
+        cached_ -= found->first;
         free_.erase(found);
         age_.erase(ptr);
-        cached_ -= size;
         return ptr;
       }
     }
@@ -189,8 +192,16 @@ void enable_cpu_buffer_cache_by_default() {
   static std::once_flag once;
   std::call_once(once, [] {
     const char* setting = std::getenv("WIZARD_CPU_BUFFER_CACHE");
-    if (setting != nullptr && std::strcmp(setting, "0") == 0) return;
-    enable_cpu_buffer_cache();
+    if (setting == nullptr || *setting == '\0') return enable_cpu_buffer_cache();
+    // A number of GiB of free buffers to keep; 0 keeps LibTorch's allocator.
+    char* end = nullptr;
+    const double gib = std::strtod(setting, &end);
+    if (*end != '\0' || !(gib >= 0)) {
+      throw Error(
+          std::string("WIZARD_CPU_BUFFER_CACHE=") + setting +
+          ": expected GiB of free CPU buffers to keep (e.g. 4), or 0 to turn the cache off");
+    }
+    if (gib > 0) enable_cpu_buffer_cache(static_cast<std::size_t>(gib * double(1 << 30)));
   });
 }
 

@@ -43,8 +43,8 @@ std::string layout_name(const preference::PairScoringOptions& scoring) {
 // Sums the work of one optimizer step's micro-batches; closes the step at after_step.
 class StepTimer {
  public:
-  StepTimer(const model::ModelConfig& config, bool layers_recomputed, std::int64_t warmup)
-      : config_(config), layers_recomputed_(layers_recomputed), warmup_(warmup) {}
+  StepTimer(const model::ModelConfig& config, std::int64_t warmup)
+      : config_(config), warmup_(warmup) {}
 
   void micro_batch_started() {
     if (last_end_) return;
@@ -54,7 +54,7 @@ class StepTimer {
   void scored(const preference::ScoringWork& work, std::int64_t examples) {
     step_.tokens += work.tokens_real;
     step_.examples += examples;
-    step_.flops += preference::training_flops(config_, work, layers_recomputed_);
+    step_.flops += preference::training_flops(config_, work);
   }
   void step_ended(const train::StepTimes& times) {
     const auto now = Clock::now();
@@ -75,7 +75,6 @@ class StepTimer {
 
  private:
   const model::ModelConfig& config_;
-  bool layers_recomputed_;
   std::int64_t warmup_;
   std::optional<Clock::time_point> last_end_;
   Usage last_usage_;
@@ -132,7 +131,7 @@ train::TrainingArguments CpoBench::arguments(BenchMode mode, std::int64_t total_
 std::vector<BenchStep> CpoBench::run(BenchMode mode, std::int64_t warmup, std::int64_t steps) {
   const train::TrainingArguments args = arguments(mode, warmup + steps);
   const model::CausalLM& model = *parts_.model;
-  StepTimer timer(model.config(), model.gradient_checkpointing(), warmup);
+  StepTimer timer(model.config(), warmup);
 
   PreferenceTask task(model, parts_.loss, scoring(mode));
   std::int64_t examples = 0;  // of the micro-batch being scored

@@ -42,7 +42,6 @@ TEST(ScoringWork, PackedSharedCountsThePromptOnce) {
   EXPECT_EQ(work.tokens_real, 9);      // 5 + 4, prompts included
   EXPECT_EQ(work.tokens_computed, 6);  // [1 2 3 | 4 5 | 6]
   EXPECT_EQ(work.lm_head_positions, 3);
-  EXPECT_TRUE(work.lm_head_recomputed);
   // Prompt: 1+2+3; chosen rest: 2 x 3 prompt keys + 1+2; rejected rest: 3 + 1.
   EXPECT_EQ(work.attention_pairs, 6 + 9 + 4);
 }
@@ -63,7 +62,6 @@ TEST(ScoringWork, PaddedCountsPaddingAndFullLogits) {
   EXPECT_EQ(work.tokens_real, 9);
   EXPECT_EQ(work.tokens_computed, 10);    // two rows of 5
   EXPECT_EQ(work.lm_head_positions, 10);  // logits everywhere
-  EXPECT_FALSE(work.lm_head_recomputed);  // kept, not recomputed
   EXPECT_EQ(work.attention_pairs, 2 * 15);
 }
 
@@ -76,7 +74,7 @@ TEST(ScoringWork, NonEmbeddingParametersMatchTheLoadedModel) {
   EXPECT_EQ(non_embedding_parameters(model.config()), counted);
 }
 
-TEST(ScoringWork, FlopsAddTheRecomputations) {
+TEST(ScoringWork, FlopsFollowTheFormula) {
   const CausalLM model = golden_model();
   const auto& config = model.config();
   ScoringWork work;
@@ -87,10 +85,5 @@ TEST(ScoringWork, FlopsAddTheRecomputations) {
   const double head = static_cast<double>(config.vocab_size * config.hidden_size);
   const double width =
       static_cast<double>(config.num_hidden_layers * config.num_attention_heads * config.head_dim);
-  const double plain = training_flops(config, work, false);
-  EXPECT_DOUBLE_EQ(plain, 60 * n + 24 * head + 360 * width);
-  work.lm_head_recomputed = true;
-  EXPECT_DOUBLE_EQ(training_flops(config, work, false) - plain, 8 * head);
-  EXPECT_DOUBLE_EQ(training_flops(config, work, true) - training_flops(config, work, false),
-                   20 * n + 120 * width);
+  EXPECT_DOUBLE_EQ(training_flops(config, work), 60 * n + 24 * head + 360 * width);
 }

@@ -194,7 +194,6 @@ PairScores score_pairs(const model::CausalLM& model,
     token_logps = selected.logps;
     logit_sums = selected.logit_sums;
     batch.work.lm_head_positions = positions.size(0);
-    batch.work.lm_head_recomputed = true;
   }
 
   // Per-sequence sums and counts: sequences 0..B-1 chosen, B..2B-1 rejected.

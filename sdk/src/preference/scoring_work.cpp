@@ -8,7 +8,6 @@ ScoringWork& ScoringWork::operator+=(const ScoringWork& other) {
   tokens_real += other.tokens_real;
   tokens_computed += other.tokens_computed;
   lm_head_positions += other.lm_head_positions;
-  lm_head_recomputed = lm_head_recomputed || other.lm_head_recomputed;
   attention_pairs += other.attention_pairs;
   return *this;
 }
@@ -24,8 +23,7 @@ int64_t non_embedding_parameters(const model::ModelConfig& config) {
   return total;
 }
 
-double training_flops(const model::ModelConfig& config, const ScoringWork& work,
-                      bool layers_recomputed) {
+double training_flops(const model::ModelConfig& config, const ScoringWork& work) {
   const double n = static_cast<double>(non_embedding_parameters(config));
   const double head = static_cast<double>(config.vocab_size) * config.hidden_size;
   const double attention_width =
@@ -33,10 +31,7 @@ double training_flops(const model::ModelConfig& config, const ScoringWork& work,
   const double t = static_cast<double>(work.tokens_computed);
   const double p = static_cast<double>(work.lm_head_positions);
   const double a = static_cast<double>(work.attention_pairs);
-  double flops = 6 * n * t + 6 * head * p + 12 * attention_width * a;
-  if (work.lm_head_recomputed) flops += 2 * head * p;
-  if (layers_recomputed) flops += 2 * n * t + 4 * attention_width * a;
-  return flops;
+  return 6 * n * t + 6 * head * p + 12 * attention_width * a;
 }
 
 }  // namespace wizard::preference

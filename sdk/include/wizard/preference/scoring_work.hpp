@@ -6,13 +6,13 @@
 //
 //   flops = 6 N T                 every computed position: forward 2 N, backward 4 N
 //         + 6 V H P               the LM head at its P positions
-//         + 2 V H P               when the chunked head recomputes its logits in backward
 //         + 12 L d A              causal attention over A (query, key) pairs: QK^T and PV,
 //                                 2 d each forward, twice that backward
-//         + 2 N T + 4 L d A       when gradient checkpointing recomputes every layer
 //
-// T counts the positions the layout computes, padding included, so the figure is the work
-// the hardware executed; useful work is what tokens_real measures.
+// T counts the positions the layout computes, padding included (the baseline's padding is
+// work its layout chose to do); useful work is what tokens_real measures. Recomputation
+// (gradient checkpointing, a second pass of the LM head) is not counted: like PaLM's model
+// FLOP utilisation, the figure is the work the step needs, not what the hardware repeated.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +26,7 @@ struct WIZARD_API ScoringWork {
   int64_t tokens_real = 0;        // chosen + rejected tokens, prompts included (before sharing)
   int64_t tokens_computed = 0;    // T: positions the model ran, padding included
   int64_t lm_head_positions = 0;  // P: positions whose logits were computed
-  bool lm_head_recomputed = false;
-  int64_t attention_pairs = 0;  // A: (query, key) pairs of causal attention, padding included
+  int64_t attention_pairs = 0;    // A: (query, key) pairs of causal attention, padding included
 
   ScoringWork& operator+=(const ScoringWork& other);
 };
@@ -36,7 +35,6 @@ struct WIZARD_API ScoringWork {
 WIZARD_API int64_t non_embedding_parameters(const model::ModelConfig& config);
 
 // The model FLOPs of forward + backward over `work` (the formula above).
-WIZARD_API double training_flops(const model::ModelConfig& config, const ScoringWork& work,
-                                 bool layers_recomputed);
+WIZARD_API double training_flops(const model::ModelConfig& config, const ScoringWork& work);
 
 }  // namespace wizard::preference

@@ -124,6 +124,7 @@ class CpoRecipe : public Recipe {
         return evaluations.back();
       };
     }
+    training.evaluate_after_first_step = settings_.evaluate_first_step;
     training.save_model = [this](const fs::path& folder) {
       model::SavePretrainedOptions options;
       options.tokenizer_source = model_dir_;
@@ -167,6 +168,11 @@ class CpoRecipe : public Recipe {
     if (args.eval_strategy != train::Interval::no && !eval_) {
       logger()->info("no validation data (set `validation`): evaluation is off");
       settings_.args.eval_strategy = train::Interval::no;
+    }
+    if (settings_.evaluate_first_step && !eval_) {
+      throw ConfigError(
+          "callbacks_spec.evaluate_first_step = true: there is no validation data to evaluate; "
+          "set `validation` (rows, a fraction or a datasource table) or remove the key");
     }
 
     // The plugins that shape the objective and the batches.

@@ -101,6 +101,31 @@ TEST(CpoRecipe, ATinyRunLowersTheLossAndRaisesHeldOutAccuracy) {
   EXPECT_GT(accuracy.back(), accuracy.front());
 }
 
+TEST(CpoRecipe, EvaluateFirstStepEvaluatesAfterStepOne) {
+  const fs::path dir = synthetic_config(
+      "evaluate-first-step", "max_steps = 3\n[callbacks_spec]\nevaluate_first_step = true\n", 64);
+  const RunResult r = run_wizard("run config.toml", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<int> eval_steps;
+  for (const auto& line : read_metrics(dir / "out")) {
+    if (line.contains("eval_loss")) eval_steps.push_back(line["step"].get<int>());
+  }
+  EXPECT_EQ(eval_steps, std::vector<int>{1});  // eval_strategy "no": only the callback's
+
+  const fs::path no_validation = synthetic_config(
+      "evaluate-first-step-no-validation", "[callbacks_spec]\nevaluate_first_step = true\n", 64);
+  std::string text;
+  {
+    std::ifstream in(no_validation / "config.toml");
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("validation = 24\n"), 16, "");
+  std::ofstream(no_validation / "config.toml") << text;
+  const RunResult refused = run_wizard("check config.toml", no_validation);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_CONTAINS(refused.output, "callbacks_spec.evaluate_first_step");
+}
+
 TEST(CpoRecipe, ResumedRunEqualsUninterruptedRun) {
   const std::string args = "max_steps = 6\nsave_strategy = \"steps\"\nsave_steps = 3\n";
   const fs::path whole = synthetic_config("resume-whole", args);

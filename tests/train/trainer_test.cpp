@@ -174,6 +174,32 @@ TEST(Trainer, EvaluatesOnScheduleWithTheEvalPrefix) {
   }
 }
 
+TEST(Trainer, EvaluateAfterFirstStepAddsStepOneToTheSchedule) {
+  RegressionTask task(8);
+  auto args = quick_args(wizard::test::temp_dir("eval-first-step"));
+  args.eval_strategy = Interval::epoch;
+  auto training = task.task(2);  // 4 steps, one epoch
+  training.evaluate_after_first_step = true;
+  training.evaluate = [] {
+    wizard::train::EvalResult result;
+    result.metrics = {{"loss", 1.0}};
+    result.num_samples = 1;
+    result.num_batches = 1;
+    return result;
+  };
+  Trainer(args, training).train();
+  const auto evals = events_with(read_jsonl(args.output_dir / "metrics.jsonl"), "eval_loss");
+  ASSERT_EQ(evals.size(), 2u);  // after step 1, then at the epoch's end
+  EXPECT_EQ(evals[0]["step"], 1);
+  EXPECT_EQ(evals[1]["step"], 4);
+
+  auto without_set = task.task(2);
+  without_set.evaluate_after_first_step = true;
+  args.eval_strategy = Interval::no;
+  expect_throw_with<wizard::ConfigError>([&] { Trainer(args, without_set); },
+                                         {"evaluate_first_step", "needs an evaluation set"});
+}
+
 TEST(Trainer, EvaluationNeedsAnEvaluationSet) {
   RegressionTask task(4);
   auto args = quick_args(wizard::test::temp_dir("no-eval-set"));

@@ -59,6 +59,11 @@ void Trainer::Impl::check_task() const {
   if (!task.save_model && (args.save_strategy != Interval::no || task.save_final_model)) {
     missing("save_model function");
   }
+  if (!task.evaluate && task.evaluate_after_first_step) {
+    throw ConfigError(
+        "callbacks_spec.evaluate_first_step = true needs an evaluation set, but this run has none; "
+        "set a validation set or evaluate_first_step = false");
+  }
   if (!task.evaluate && (args.eval_strategy != Interval::no || args.eval_on_start)) {
     throw ConfigError("training_args_spec.eval_strategy = \"" + interval_name(args.eval_strategy) +
                       "\"" + (args.eval_on_start ? " (with eval_on_start)" : "") +
@@ -209,8 +214,10 @@ void Trainer::Impl::end_of_step(bool training_done) {
   const bool log = (args.logging_first_step && step == 1) ||
                    (args.logging_strategy == Interval::steps && plan.logging_steps > 0 &&
                     step % plan.logging_steps == 0);
-  const bool evaluate = args.eval_strategy == Interval::steps && plan.eval_steps > 0 &&
-                        step % plan.eval_steps == 0 && args.eval_delay <= static_cast<double>(step);
+  const bool evaluate =
+      (args.eval_strategy == Interval::steps && plan.eval_steps > 0 &&
+       step % plan.eval_steps == 0 && args.eval_delay <= static_cast<double>(step)) ||
+      (task.evaluate_after_first_step && step == 1);
   bool save =
       args.save_strategy == Interval::steps && plan.save_steps > 0 && step % plan.save_steps == 0;
   // HF saves at the last step for "steps" and "epoch"; for "epoch" it saves the same step again

@@ -89,6 +89,9 @@ struct WIZARD_API TrainingTask {
   // Save the final model into output_dir at the end (what TRL's and training-wizard's scripts
   // do with trainer.save_model()).
   bool save_final_model = true;
+  // Also evaluate after the first optimizer step (training-wizard's evaluate_first_step
+  // callback: an early check that the run is sane); needs `evaluate`.
+  bool evaluate_after_first_step = false;
   // Console display (automatic: a bar on a terminal, log lines otherwise; disable_tqdm: off).
   ProgressDisplay::Mode progress = ProgressDisplay::Mode::automatic;
   AdamWKernel optimizer_kernel = AdamWKernel::automatic;

@@ -200,6 +200,44 @@ TEST(Trainer, EvaluateAfterFirstStepAddsStepOneToTheSchedule) {
                                          {"evaluate_first_step", "needs an evaluation set"});
 }
 
+TEST(Trainer, LoadBestModelAtEndEndsWithTheBestCheckpointsWeights) {
+  RegressionTask task(12);
+  auto args = quick_args(wizard::test::temp_dir("load-best"));
+  args.eval_strategy = Interval::steps;
+  args.eval_steps = 2;
+  args.save_strategy = Interval::steps;
+  args.save_steps = 2;
+  args.save_total_limit = 1;
+  args.load_best_model_at_end = true;
+  args.metric_for_best_model = "loss";
+  args.greater_is_better = false;
+  auto training = task.task(2);  // 6 steps; evaluations at 2, 4, 6
+  const std::vector<double> eval_losses = {3.0, 1.0, 2.0};
+  std::vector<std::vector<at::Tensor>> weights_at_evaluation;
+  training.evaluate = [&] {
+    std::vector<at::Tensor> copy;
+    for (const auto& [name, parameter] : task.parameters)
+      copy.push_back(parameter.detach().clone());
+    weights_at_evaluation.push_back(copy);
+    wizard::train::EvalResult result;
+    result.metrics = {{"loss", eval_losses[weights_at_evaluation.size() - 1]}};
+    result.num_samples = 1;
+    result.num_batches = 1;
+    return result;
+  };
+  Trainer(args, training).train();
+  ASSERT_EQ(weights_at_evaluation.size(), 3u);
+  for (std::size_t i = 0; i < task.parameters.size(); ++i) {
+    EXPECT_TRUE(at::equal(task.parameters[i].second, weights_at_evaluation[1][i]))
+        << task.parameters[i].first << " is not step 4's";
+    EXPECT_FALSE(at::equal(task.parameters[i].second, weights_at_evaluation[2][i]));
+  }
+  // The limit of one keeps the best checkpoint besides the last.
+  EXPECT_TRUE(fs::is_directory(args.output_dir / "checkpoint-4"));
+  EXPECT_TRUE(fs::is_directory(args.output_dir / "checkpoint-6"));
+  EXPECT_FALSE(fs::exists(args.output_dir / "checkpoint-2"));
+}
+
 TEST(Trainer, EvaluationNeedsAnEvaluationSet) {
   RegressionTask task(4);
   auto args = quick_args(wizard::test::temp_dir("no-eval-set"));

@@ -266,6 +266,18 @@ TEST(TrainingArgs, BestMetricDirection) {
   EXPECT_EQ(reward.greater_is_better, true);
 }
 
+TEST(TrainingArgs, LoadBestModelAtEndDefaultsTheMetricToTheLoss) {
+  const auto args =
+      TrainingArguments::parse(training_table({{"output_dir", str("o")},
+                                               {"load_best_model_at_end", boolean(true)},
+                                               {"eval_strategy", str("steps")},
+                                               {"eval_steps", integer(5)},
+                                               {"save_steps", integer(10)}}));
+  EXPECT_TRUE(args.load_best_model_at_end);
+  EXPECT_EQ(args.metric_for_best_model, "loss");
+  EXPECT_EQ(args.greater_is_better, false);
+}
+
 TEST(TrainingArgs, ResumeFromCheckpointTakesAPathOrTrue) {
   const auto latest = TrainingArguments::parse(
       training_table({{"output_dir", str("o")}, {"resume_from_checkpoint", boolean(true)}}));
@@ -303,7 +315,13 @@ TEST(TrainingArgs, ValueChecks) {
   fails({{"save_steps", integer(0)}}, "save_steps: must be positive");
   fails({{"bf16", boolean(true)}, {"fp16", boolean(true)}}, "are both true");
   fails({{"deepspeed", ConfigValue::string("ds.json")}}, "DeepSpeed is not available");
-  fails({{"load_best_model_at_end", boolean(true)}}, "load_best_model_at_end: is not supported");
+  fails({{"load_best_model_at_end", boolean(true)}, {"eval_strategy", str("epoch")}},
+        "needs save_strategy and eval_strategy to match");
+  fails({{"load_best_model_at_end", boolean(true)},
+         {"eval_strategy", str("steps")},
+         {"eval_steps", integer(3)},
+         {"save_steps", integer(10)}},
+        "save_steps (10) to be a whole multiple of eval_steps (3)");
   fails({{"label_smoothing_factor", num(0.1)}}, "label_smoothing option of their own");
 }
 

@@ -364,6 +364,7 @@ TrainResult Trainer::Impl::finish(Clock::time_point start, int64_t first_step,
   LogEvent event = {{"step", state.global_step}, {"epoch", state.epoch}};
   for (const auto& [key, value] : result.metrics) event[key] = value;
   record(event);
+  if (args.load_best_model_at_end) load_best_model();
   save_final_model();
   result.last_checkpoint = last_checkpoint;
   return result;

@@ -95,6 +95,14 @@ void Trainer::Impl::save_checkpoint() {
   }
 }
 
+void Trainer::Impl::load_model_from(const fs::path& checkpoint) {
+  if (task.load_model) {
+    task.load_model(checkpoint);
+  } else {
+    load_parameters(checkpoint);
+  }
+}
+
 void Trainer::Impl::load_parameters(const fs::path& checkpoint) {
   const safetensors::Checkpoint weights = safetensors::Checkpoint::open(checkpoint);
   at::NoGradGuard no_grad;
@@ -130,11 +138,7 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
   logger()->info("resuming from {}", checkpoint.string());
   const nlohmann::json trainer_state = read_json(checkpoint / kTrainerStateFile);
   const nlohmann::json wizard_state = read_json(checkpoint / kWizardStateFile);
-  if (task.load_model) {
-    task.load_model(checkpoint);
-  } else {
-    load_parameters(checkpoint);
-  }
+  load_model_from(checkpoint);
   optimizer->load_state(safetensors::File::open(checkpoint / kOptimizerFile));
   const nlohmann::json saved_schedule = read_json(checkpoint / kSchedulerFile);
   const nlohmann::json current_schedule =
@@ -166,6 +170,20 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
   last_checkpoint = checkpoint;
   resumed = true;
   metrics->restart(state.log_history);
+}
+
+// load_best_model_at_end: the weights of the checkpoint the evaluations picked.
+void Trainer::Impl::load_best_model() {
+  if (!state.best_model_checkpoint || !fs::is_directory(*state.best_model_checkpoint)) {
+    logger()->warn(
+        "load_best_model_at_end: no evaluation picked a checkpoint that was saved; the final "
+        "model is the last step's");
+    return;
+  }
+  const fs::path best = *state.best_model_checkpoint;
+  logger()->info("loading the best model from {} ({} = {})", best.string(),
+                 *args.metric_for_best_model, state.best_metric ? *state.best_metric : 0.0);
+  load_model_from(best);
 }
 
 void Trainer::Impl::save_final_model() {

@@ -51,8 +51,10 @@ struct Trainer::Impl {
   void prepare_output_dir();
   void save_checkpoint();
   void resume(const std::filesystem::path& checkpoint);
+  void load_model_from(const std::filesystem::path& checkpoint);  // the task's or by name
   void load_parameters(const std::filesystem::path& checkpoint);
   void save_final_model();
+  void load_best_model();
 };
 
 }  // namespace wizard::train

@@ -224,6 +224,9 @@ const std::vector<Field>& fields() {
       optional(
           "greater_is_better", "bool", &A::greater_is_better, "",
           "whether a larger metric_for_best_model is better (default: unless it ends in \"loss\")"),
+      plain("load_best_model_at_end", "bool", &A::load_best_model_at_end,
+            "end with the best checkpoint's weights (metric_for_best_model, default \"loss\"); "
+            "saving must follow evaluation"),
       // --- checkpoints ---
       {"save_strategy", "string",
        "when to save a checkpoint: \"no\", \"steps\", \"epoch\" or \"best\"",
@@ -301,6 +304,30 @@ void check_interval_steps(const Config& table, const std::string& key, double va
   if (value > 1 && !is_integral(value)) {
     table.fail(key,
                "must be a whole number of steps or a fraction in (0, 1), not " + text_of(value));
+  }
+}
+
+// HF's TrainingArguments.__post_init__: the best checkpoint must exist when its evaluation
+// names it, so saving follows evaluation; the metric defaults to the evaluation loss.
+void check_load_best_model(const Config& table, TrainingArguments& args) {
+  if (args.save_strategy != Interval::best) {
+    if (args.eval_strategy != args.save_strategy) {
+      table.fail("load_best_model_at_end",
+                 "needs save_strategy and eval_strategy to match (or save_strategy = \"best\"), "
+                 "but they are \"" +
+                     interval_name(args.save_strategy) + "\" and \"" +
+                     interval_name(args.eval_strategy) + "\"");
+    }
+    if (args.eval_strategy == Interval::steps && args.eval_steps && *args.eval_steps >= 1 &&
+        args.save_steps >= 1 && std::fmod(args.save_steps, *args.eval_steps) != 0) {
+      table.fail("load_best_model_at_end", "needs save_steps (" + text_of(args.save_steps) +
+                                               ") to be a whole multiple of eval_steps (" +
+                                               text_of(*args.eval_steps) + ")");
+    }
+  }
+  if (!args.metric_for_best_model) {
+    args.metric_for_best_model = "loss";
+    table.record("metric_for_best_model", ConfigValue::string("loss"));
   }
 }
 
@@ -389,6 +416,7 @@ void check_values(const Config& table, TrainingArguments& args) {
       table.fail("save_strategy", "\"best\" saves after evaluations, but eval_strategy is \"no\"");
     }
   }
+  if (args.load_best_model_at_end) check_load_best_model(table, args);
   if (args.metric_for_best_model && !args.greater_is_better) {
     const std::string& metric = *args.metric_for_best_model;
     args.greater_is_better =
@@ -526,6 +554,7 @@ nlohmann::json TrainingArguments::to_json() const {
       {"eval_on_start", eval_on_start},
       {"metric_for_best_model", optional_json(metric_for_best_model)},
       {"greater_is_better", optional_json(greater_is_better)},
+      {"load_best_model_at_end", load_best_model_at_end},
       {"save_strategy", interval_name(save_strategy)},
       {"save_steps", save_steps},
       {"save_total_limit", optional_json(save_total_limit)},

@@ -204,9 +204,6 @@ const std::vector<CompatOption>& compat_options() {
        "it smooths HF's built-in LM loss; preference recipes have a label_smoothing option of "
        "their "
        "own"},
-      {"load_best_model_at_end", Shape::boolean, "false", Policy::refuse, is_false,
-       "not supported; trainer_state.json names the best checkpoint (best_model_checkpoint) when "
-       "metric_for_best_model is set"},
       {"optim_args", Shape::string, "", Policy::refuse, is_empty,
        "the supported optimizers take no extra arguments"},
       {"optim_target_modules", Shape::string_or_strings, "", Policy::refuse, is_empty,

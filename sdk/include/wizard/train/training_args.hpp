@@ -75,6 +75,7 @@ struct WIZARD_API TrainingArguments {
   bool eval_on_start = false;
   std::optional<std::string> metric_for_best_model;  // e.g. "loss" -> eval_loss
   std::optional<bool> greater_is_better;             // default: metric does not end in "loss"
+  bool load_best_model_at_end = false;               // the final model is the best checkpoint's
 
   // --- checkpoints ---
   Interval save_strategy = Interval::steps;

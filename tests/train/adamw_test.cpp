@@ -33,6 +33,15 @@ class AdamWKernels : public ::testing::TestWithParam<AdamWKernel> {};
 
 }  // namespace
 
+namespace wizard::train {
+// ctest's test list shows the kernel's name rather than its bytes.
+void PrintTo(AdamWKernel kernel, std::ostream* out) {
+  *out << (kernel == AdamWKernel::aten        ? "aten"
+           : kernel == AdamWKernel::fused_cpu ? "fused"
+                                              : "automatic");
+}
+}  // namespace wizard::train
+
 TEST(AdamWDecay, FollowsHuggingFaceGroups) {
   using wizard::train::applies_weight_decay;
   EXPECT_TRUE(applies_weight_decay("model.embed_tokens.weight"));

@@ -80,6 +80,11 @@ struct Case {
   bool gradient_checkpointing;
 };
 
+// ctest's test list shows the parameter: its name rather than its bytes.
+void PrintTo(const Case& c, std::ostream* out) {
+  *out << c.name;
+}
+
 class ModelResume : public ::testing::TestWithParam<Case> {};
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The CPU buffer cache: a freed large buffer serves a later request of its size or up to a
-// quarter smaller (packed batches change length every step), but not one much smaller, and
+// half smaller (packed batches change length every step), but not one much smaller, and
 // turning the cache off hands allocation back to LibTorch.
 #include <gtest/gtest.h>
 
@@ -27,6 +27,7 @@ TEST_F(CpuBufferCache, AFreedBufferServesTheSameSizeAndSlightlySmaller) {
   void* first = fresh_buffer_address(8 * kMiB);
   EXPECT_EQ(fresh_buffer_address(8 * kMiB), first);
   EXPECT_EQ(fresh_buffer_address(7 * kMiB), first);
+  EXPECT_EQ(fresh_buffer_address(5 * kMiB), first);
 }
 
 TEST_F(CpuBufferCache, AMuchSmallerRequestGetsItsOwnBuffer) {

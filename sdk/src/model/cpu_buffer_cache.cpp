@@ -22,8 +22,9 @@ constexpr std::size_t kSmallest = std::size_t{1} << 20;  // smaller buffers: the
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 // Sizes are rounded up to one of 8 classes per power of two (at most 12.5% more). A request
-// takes the smallest free buffer at most a quarter larger than its class: packed batches vary
-// in length from step to step, so exact sizes rarely recur.
+// takes the smallest free buffer at most twice its class: packed batches vary in length from
+// step to step, so exact sizes rarely recur, and every fresh buffer page-faults again (a
+// tighter fit measured 2.4x the faults and a higher peak RSS, from more distinct buffers).
 std::size_t size_class(std::size_t n) {
   std::size_t power = kSmallest;
   while (power * 2 <= n) power *= 2;
@@ -86,9 +87,9 @@ class CachingCpuAllocator final : public c10::Allocator {
   void* reuse_or_map(std::size_t size) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      // The smallest free buffer that holds the request, if it wastes at most a quarter.
+      // The smallest free buffer that holds the request, if at most twice its size.
       auto found = free_.lower_bound(size);
-      if (found != free_.end() && found->first <= size + size / 4) {
+      if (found != free_.end() && found->first <= 2 * size) {
         void* ptr = found->second;
         cached_ -= found->first;
         free_.erase(found);

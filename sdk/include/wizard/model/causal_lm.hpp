@@ -34,7 +34,7 @@ using NamedParameters = std::vector<std::pair<std::string, at::Tensor>>;
 // CPU buffer reuse. LibTorch's CPU allocator returns every freed buffer to the system, so each
 // training step page-faults again on all of its large activations and gradients. The cache
 // keeps freed CPU buffers of 1 MiB or more (sizes rounded up by at most 1/8) for later
-// requests up to a quarter smaller, releasing the longest-unused ones beyond
+// requests down to half their size, releasing the longest-unused ones beyond
 // `max_cached_bytes` of free buffers. Process-wide; CausalLM::forward on the CPU enables it
 // once, with the limit WIZARD_CPU_BUFFER_CACHE gives in GiB (default 4; 0 turns it off).
 WIZARD_API void enable_cpu_buffer_cache(std::size_t max_cached_bytes = std::size_t{4} << 30);

@@ -1,6 +1,7 @@
 // random: every epoch a fresh shuffle of all examples, drawn from the run's
 // seed and the epoch (NumPy's default_rng([seed, epoch]).permutation(n)), cut
-// into batches. The default sampler, as Hugging Face's trainer shuffles.
+// into batches, as Hugging Face's trainer shuffles. The cpo recipe's default with
+// padding_free = false (TRL's padded batches); packed rows use the packed sampler.
 //
 //   [sampler]
 //   spec_class = "random"
@@ -14,7 +15,7 @@ namespace {
 
 class RandomSampler : public wizard::Sampler {
  public:
-  static constexpr const char* kSummary = "a new seeded shuffle every epoch (the default)";
+  static constexpr const char* kSummary = "a new seeded shuffle every epoch (HF's order; the default for padded batches)";
 
   static wizard::OptionDocs options() {
     return {{"drop_last", "bool", "false", "drop the last batch when it is not full"},

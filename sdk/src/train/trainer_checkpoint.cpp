@@ -181,7 +181,7 @@ void Trainer::Impl::load_best_model() {
     return;
   }
   const fs::path best = *state.best_model_checkpoint;
-  logger()->info("loading the best model from {} ({} = {})", best.string(),
+  logger()->info("loading the best model from {} ({} = {:.6g})", best.string(),
                  *args.metric_for_best_model, state.best_metric ? *state.best_metric : 0.0);
   load_model_from(best);
 }

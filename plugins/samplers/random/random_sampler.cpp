@@ -15,7 +15,8 @@ namespace {
 
 class RandomSampler : public wizard::Sampler {
  public:
-  static constexpr const char* kSummary = "a new seeded shuffle every epoch (HF's order; the default for padded batches)";
+  static constexpr const char* kSummary =
+      "a new seeded shuffle every epoch (HF's order; the default for padded batches)";
 
   static wizard::OptionDocs options() {
     return {{"drop_last", "bool", "false", "drop the last batch when it is not full"},

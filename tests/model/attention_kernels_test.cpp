@@ -76,7 +76,12 @@ void check(const Shape& shape, const AttentionLayout& layout, at::ScalarType dty
         return model::self_attention(w, in[0], config, rope, plan, windows[0]) +
                0 * (in[5].sum() + in[6].sum() + in[7].sum());
       },
-      inputs, what, dtype == at::kBFloat16 ? 0.05 : 1e-4);
+      inputs, what, dtype == at::kBFloat16 ? 0.05 : 1e-4,
+      // The key bias's gradient sums dK over every token, and those terms nearly cancel
+      // (softmax ignores a shift shared by all of a query's scores): in bfloat16 the sum is
+      // at the rounding noise of its terms, up to 1.5x the tolerance over 100 seeds. It is
+      // checked in float32, to 1e-4.
+      dtype == at::kBFloat16 ? std::vector<std::size_t>{6} : std::vector<std::size_t>{});
 }
 
 class AttentionKernels : public ::testing::TestWithParam<at::ScalarType> {};

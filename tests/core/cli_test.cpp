@@ -13,6 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using Result = wizard::test::RunResult;
+using wizard::test::read_text;
 using wizard::test::run_wizard;
 
 void write(const fs::path& path, const std::string& text) {
@@ -95,9 +96,7 @@ TEST(Cli, RunInspectWritesTheRunFolder) {
   EXPECT_TRUE(fs::exists(dir / "out" / "resolved_config.toml"));
   EXPECT_TRUE(fs::exists(dir / "out" / "wizard.log"));
   EXPECT_TRUE(fs::exists(dir / "out" / "inspect.json"));
-  std::ifstream resolved(dir / "out" / "resolved_config.toml");
-  const std::string text((std::istreambuf_iterator<char>(resolved)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = read_text(dir / "out" / "resolved_config.toml");
   EXPECT_CONTAINS(text, "show_rows = 1");
 }
 
@@ -181,9 +180,7 @@ TEST(Cli, InitModelWritesALoadableFolder) {
        {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}) {
     EXPECT_TRUE(fs::exists(dir / "m" / file)) << file;
   }
-  std::ifstream config(dir / "m" / "config.json");
-  const std::string text((std::istreambuf_iterator<char>(config)),
-                         std::istreambuf_iterator<char>());
+  const std::string text = read_text(dir / "m" / "config.json");
   EXPECT_CONTAINS(text, "\"hidden_size\": 32");
   const Result bad = run_wizard("init-model " + (dir / "x").string() + " --num_attention_heads 5");
   EXPECT_EQ(bad.exit_code, 2) << bad.output;

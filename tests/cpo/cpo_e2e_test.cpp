@@ -62,8 +62,7 @@ TEST(CpoRecipe, EveryExampleConfigPassesCheck) {
     const fs::path config = entry.path() / "config.toml";
     if (!fs::exists(config)) continue;
     SCOPED_TRACE(config.string());
-    std::ifstream in(config);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = wizard::test::read_text(config);
     // Examples name real hub models; tests have no downloads, so check them with a tiny one.
     std::string overrides;
     if (text.find("[transformer_spec]") != std::string::npos) {
@@ -114,11 +113,7 @@ TEST(CpoRecipe, EvaluateFirstStepEvaluatesAfterStepOne) {
 
   const fs::path no_validation = synthetic_config(
       "evaluate-first-step-no-validation", "[callbacks_spec]\nevaluate_first_step = true\n", 64);
-  std::string text;
-  {
-    std::ifstream in(no_validation / "config.toml");
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string text = wizard::test::read_text(no_validation / "config.toml");
   text.replace(text.find("validation = 24\n"), 16, "");
   std::ofstream(no_validation / "config.toml") << text;
   const RunResult refused = run_wizard("check config.toml", no_validation);

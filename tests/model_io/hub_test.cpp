@@ -13,6 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace hub = wizard::hub;
 using wizard::test::expect_error;
+using wizard::test::read_text;
 using wizard::test::ScopedEnv;
 
 const std::string kMainCommit = "1111111111111111111111111111111111111111";
@@ -40,11 +41,6 @@ class HubCache : public ::testing::Test {
     fs::create_directories(snapshot);
     fs::create_symlink("../../blobs/aaaa", snapshot / "config.json");
     fs::create_symlink("../../blobs/bbbb", snapshot / "model.safetensors");
-  }
-
-  static std::string read_text(const fs::path& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
   fs::path cache_;

@@ -53,6 +53,12 @@ nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(in);
 }
 
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 RunResult run_wizard(const std::string& args, const fs::path& cwd, const std::string& env) {
   const std::string command = "cd '" + cwd.string() + "' && " + env + " '" +
                               wizard_binary().string() + "' " + args + " 2>&1";

@@ -27,6 +27,8 @@ std::filesystem::path plugin_dir();
 std::filesystem::path temp_dir(const std::string& name);
 
 nlohmann::json read_json(const std::filesystem::path& path);
+// A whole file as a string (throws when it cannot be opened).
+std::string read_text(const std::filesystem::path& path);
 
 // The message of the wizard::ConfigError `action` throws ("" when it throws none).
 std::string config_error_of(const std::function<void()>& action);

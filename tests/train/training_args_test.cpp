@@ -377,9 +377,9 @@ TEST(TrainingArgs, EveryDocumentedKeyIsAccepted) {
 }
 
 TEST(TrainingArgs, EveryOptionIsDescribedInTrainingMd) {
-  std::ifstream in(wizard::test::source_dir() / "docs" / "training.md");
-  ASSERT_TRUE(in) << "docs/training.md is missing";
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto doc_path = wizard::test::source_dir() / "docs" / "training.md";
+  ASSERT_TRUE(std::filesystem::exists(doc_path)) << "docs/training.md is missing";
+  const std::string text = wizard::test::read_text(doc_path);
   for (const auto& doc : TrainingArguments::docs()) {
     EXPECT_NE(text.find("`" + doc.name + "`"), std::string::npos)
         << doc.name << " is not in docs/training.md";

@@ -4,7 +4,6 @@
 #include <torch/version.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>

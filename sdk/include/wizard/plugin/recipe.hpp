@@ -27,7 +27,7 @@ struct BenchStep {
   std::int64_t page_faults = 0;
   std::int64_t tokens = 0;  // non-padding tokens of its micro-batches
   std::int64_t examples = 0;
-  double flops = 0;  // model FLOPs the step executed (forward + backward)
+  double flops = 0;  // model FLOPs the step needs (forward + backward, recomputation not counted)
 };
 
 // A recipe's training step, prepared for timing.

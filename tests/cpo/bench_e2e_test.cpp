@@ -38,6 +38,9 @@ TEST(Bench, PrintsEveryFigureForBothModes) {
     EXPECT_GT(figure(section, "step time"), 0) << section;
     EXPECT_GT(figure(section, "of which +forward"), 0) << section;
     EXPECT_GE(figure(section, "optimizer"), 0) << section;
+    EXPECT_GT(figure(section, "processor time"), 0) << section;  // cores busy on average
+    EXPECT_NE(section.find("% of it in the kernel;"), std::string::npos) << section;
+    EXPECT_NE(section.find(" page faults per step"), std::string::npos) << section;
     EXPECT_GT(figure(section, "peak RSS"), 0) << section;
     EXPECT_GT(figure(section, "model FLOP/s"), 0) << section;
     EXPECT_NE(section.find("% of the bf16 GEMM rate"), std::string::npos) << section;

@@ -28,6 +28,9 @@ function(wizard_add_plugin)
   set_target_properties(${P_NAME} PROPERTIES
     CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
     PREFIX "lib" POSITION_INDEPENDENT_CODE ON)
+  if(COMMAND wizard_reuse_pch)
+    wizard_reuse_pch(${P_NAME})  # in the wizard tree: the shared LibTorch PCH
+  endif()
   if(P_OUTPUT_DIR)
     set_target_properties(${P_NAME} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${P_OUTPUT_DIR}")
   elseif(DEFINED WIZARD_BUILD_PLUGIN_DIR)

@@ -1,19 +1,49 @@
 #!/usr/bin/env bash
-# Installs the Debian (bookworm) packages wizard needs to build, test and run.
-# Idempotent: refreshes the package lists, then installs only what is missing.
-# Run as root (or with sudo available).
+# Installs what wizard needs to build, test and run, on Debian 12 (bookworm) or 13 (trixie):
+#   - the Debian packages below (only those missing; run as root, or with sudo available);
+#   - LibTorch: the `torch` Python package, pinned in scripts/torch.env, in .venv
+#     (or $WIZARD_VENV), which the build finds by itself.
+#
+#   scripts/setup.sh            Debian packages + .venv with the CPU `torch`
+#   scripts/setup.sh --cuda     also .venv-cuda with the CUDA `torch` (compiling only: no GPU needed)
+#   scripts/setup.sh --no-torch Debian packages only (bring your own LibTorch: Torch_DIR)
+#
+# Environment: WIZARD_TORCH_VERSION / WIZARD_TORCH_CUDA_VERSION override the pins;
+# WIZARD_PYTHON_BASE is the Python that makes the venvs (default: python3.11, else python3).
+# Idempotent: a venv that already holds the pinned torch is left alone.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
+with_cuda=0
+with_torch=1
+for arg in "$@"; do
+  case "$arg" in
+    --cuda) with_cuda=1 ;;
+    --no-torch) with_torch=0 ;;
+    *) echo "setup: unknown option '$arg' (known: --cuda, --no-torch)" >&2; exit 2 ;;
+  esac
+done
+
+# --- Debian packages --------------------------------------------------------------------
 packages=(
   build-essential cmake ninja-build pkg-config ccache git
-  libtorch-dev                       # LibTorch 1.13 (CPU)
-  libopenblas0-pthread               # fast fp32 BLAS; without it LibTorch uses reference BLAS
   libboost-dev libboost-filesystem-dev libboost-program-options-dev
-  libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev
-  libre2-dev libicu-dev
+  libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
+  libicu-dev libonig-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsleef-dev                       # vector math for the model's AVX2/AVX-512 CPU kernels
 )
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+
+# The Python that makes the venvs: it needs the venv module (Debian: python3-venv).
+python_base="${WIZARD_PYTHON_BASE:-}"
+if [ -z "$python_base" ]; then
+  if command -v python3.11 >/dev/null; then python_base=python3.11; else python_base=python3; fi
+fi
+if [ "$with_torch" = 1 ] && ! "$python_base" -c "import venv, ensurepip" 2>/dev/null; then
+  packages+=(python3-venv)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -21,20 +51,41 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
-
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages are already installed"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then SUDO="sudo"; else
-    echo "setup: run as root to install: ${missing[*]}" >&2
+  echo "setup: all ${#packages[@]} Debian packages are installed ($(cat /etc/debian_version))"
+else
+  if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+    echo "setup: run as root (or install sudo) to install: ${missing[*]}" >&2
     exit 1
   fi
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-$SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+[ "$with_torch" = 1 ] || exit 0
+
+# --- LibTorch from the `torch` package ---------------------------------------------------
+# shellcheck source=torch.env
+source scripts/torch.env
+
+# make_venv DIR VERSION: a venv at DIR whose torch is VERSION (installed when it is not).
+make_venv() {
+  local dir="$1" version="$2"
+  if [ -x "$dir/bin/python" ] &&
+     [ "$("$dir/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null)" \
+       = "$version" ]; then
+    echo "setup: $dir has torch $version"
+    return
+  fi
+  echo "setup: installing torch $version into $dir"
+  "$python_base" -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --upgrade pip >/dev/null || true
+  "$dir/bin/python" -m pip install --quiet "torch==$version"
+  "$dir/bin/python" -c 'import importlib.metadata as m; print("setup: torch", m.version("torch"))'
+}
+
+make_venv "${WIZARD_VENV:-.venv}" "$WIZARD_TORCH_VERSION"
+if [ "$with_cuda" = 1 ]; then
+  make_venv "${WIZARD_CUDA_VENV:-.venv-cuda}" "$WIZARD_TORCH_CUDA_VERSION"
+fi

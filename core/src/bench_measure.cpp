@@ -1,6 +1,7 @@
 #include "bench_measure.hpp"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <malloc.h>
 #include <sys/resource.h>
 

@@ -1,5 +1,6 @@
 #include "preference_task.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <map>
 
 #include "wizard/base/error.hpp"

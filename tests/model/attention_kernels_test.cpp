@@ -81,7 +81,8 @@ void check(const Shape& shape, const AttentionLayout& layout, at::ScalarType dty
       // (softmax ignores a shift shared by all of a query's scores): in bfloat16 the sum is
       // at the rounding noise of its terms, up to 1.5x the tolerance over 100 seeds. It is
       // checked in float32, to 1e-4.
-      dtype == at::kBFloat16 ? std::vector<std::size_t>{6} : std::vector<std::size_t>{});
+      dtype == at::kBFloat16 ? std::vector<std::size_t>{6} : std::vector<std::size_t>{},
+      layout.token_mask().unsqueeze(-1));
 }
 
 class AttentionKernels : public ::testing::TestWithParam<at::ScalarType> {};

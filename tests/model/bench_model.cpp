@@ -2,7 +2,7 @@
 // with the LM head applied at half of the positions, as a preference-optimisation step
 // computes log-probs only at completion positions.
 //
-//   OPENBLAS_CORETYPE=SkylakeX build/bin/bench_model [--dtype bfloat16|float32]
+//   build/bin/bench_model [--dtype bfloat16|float32]
 //       [--layout padded|prefix] [--tokens 512] [--steps 3] [--threads 2] [--checkpointing]
 //       [--model DIR] [--profile trace.json] [--autocast] [--head full|selected]
 //
@@ -20,6 +20,7 @@
 #include <ATen/autocast_mode.h>
 #include <sys/resource.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/version.h>
 
 #include <algorithm>
 #include <chrono>
@@ -129,9 +130,8 @@ Batch make_batch(const Args& a, int64_t vocab) {
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   at::set_num_threads(a.threads);
-  const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-  std::printf("threads %d, OPENBLAS_CORETYPE=%s, MKLDNN %s\n", a.threads,
-              coretype ? coretype : "(unset)", at::hasMKLDNN() ? "yes" : "no");
+  std::printf("threads %d, LibTorch %s, MKLDNN %s, MKL %s\n", a.threads, TORCH_VERSION,
+              at::hasMKLDNN() ? "yes" : "no", at::hasMKL() ? "yes" : "no");
   if (!fs::exists(a.model / "config.json")) {
     auto options = wizard::model::InitModelOptions::preset("qwen2.5-0.5b");
     options.dtype = "bfloat16";

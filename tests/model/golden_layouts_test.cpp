@@ -1,6 +1,7 @@
 // The packed and shared-prefix layouts against transformers' logits: the sequences of each
 // golden batch, rearranged into segmented rows, must give the logits transformers computed
 // for them one per padded row.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "model_test_support.hpp"

@@ -1,5 +1,6 @@
 // The model's own loss against transformers' (labels -100 ignored, shifted by one), and
 // save_pretrained -> from_pretrained round trips of every golden checkpoint.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "model_test_support.hpp"

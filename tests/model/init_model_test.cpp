@@ -1,4 +1,5 @@
 // init_model: folder contents, transformers' initialisation, seeds, presets and options.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <cmath>

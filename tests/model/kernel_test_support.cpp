@@ -14,7 +14,7 @@ at::Tensor random(at::IntArrayRef shape, at::ScalarType dtype, double scale) {
 }
 
 Run run_op(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
-           const std::vector<at::Tensor>& inputs, bool aten) {
+           const std::vector<at::Tensor>& inputs, bool aten, const at::Tensor& defined_outputs) {
   std::vector<at::Tensor> leaves;
   std::vector<at::Tensor> wanted;
   for (const at::Tensor& t : inputs) {
@@ -32,8 +32,8 @@ Run run_op(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
     if (aten) guard.emplace();
     run.output = f(leaves);
     at::manual_seed(1234);
-    const at::Tensor probe =
-        at::randn(run.output.sizes(), at::kDouble).to(run.output.scalar_type());
+    at::Tensor probe = at::randn(run.output.sizes(), at::kDouble).to(run.output.scalar_type());
+    if (defined_outputs.defined()) probe = probe * defined_outputs.to(probe.scalar_type());
     const at::Tensor loss = (run.output * probe).sum();
     const auto grads = torch::autograd::grad({loss}, wanted, {}, false, false, true);
     std::size_t k = 0;
@@ -61,9 +61,14 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double r
 void expect_fused_matches_aten(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
                                const std::vector<at::Tensor>& inputs, const std::string& what,
                                double grad_rtol,
-                               const std::vector<std::size_t>& unchecked_gradients) {
-  const Run fused = run_op(f, inputs, false);
-  const Run aten = run_op(f, inputs, true);
+                               const std::vector<std::size_t>& unchecked_gradients,
+                               const at::Tensor& defined_outputs) {
+  const Run fused = run_op(f, inputs, false, defined_outputs);
+  const Run aten = run_op(f, inputs, true, defined_outputs);
+  // Compare only what is defined: undefined outputs are zeroed on both paths.
+  const auto defined = [&](const at::Tensor& t) {
+    return defined_outputs.defined() ? t * defined_outputs.to(t.scalar_type()) : t;
+  };
   // bfloat16 tolerances when any input is bfloat16 (outputs may be float32 statistics of it).
   bool bf16 = false;
   for (const at::Tensor& t : inputs) bf16 = bf16 || t.scalar_type() == at::kBFloat16;
@@ -75,7 +80,8 @@ void expect_fused_matches_aten(const std::function<at::Tensor(const std::vector<
   const auto scale = [](const at::Tensor& t) {
     return std::max(t.abs().max().item<double>(), 1.0);
   };
-  expect_close(fused.output, aten.output, rtol, atol * scale(aten.output), what + " output");
+  expect_close(defined(fused.output), defined(aten.output), rtol, atol * scale(aten.output),
+               what + " output");
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!aten.grads[i].defined()) continue;
     if (std::find(unchecked_gradients.begin(), unchecked_gradients.end(), i) !=

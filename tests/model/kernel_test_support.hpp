@@ -18,8 +18,13 @@ struct Run {
 
 // Calls f on leaf copies of `inputs` (those floating-point requiring gradients), then
 // backward of sum(output * probe) with a fixed random probe. `aten`: with ScopedAtenKernels.
+// `defined_outputs` (broadcast to the output; undefined: all): where the output means
+// something. The probe is zero elsewhere, as a loss never reads such outputs (e.g. the
+// queries of padding, which see no key: the ATen path's fused attention and the CPU kernels
+// give them different, equally meaningless values and gradients).
 Run run_op(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
-           const std::vector<at::Tensor>& inputs, bool aten);
+           const std::vector<at::Tensor>& inputs, bool aten,
+           const at::Tensor& defined_outputs = {});
 
 // max |a - b| / (atol + rtol * |b|) <= 1 elementwise, in float64, with a message naming what.
 void expect_close(const at::Tensor& actual, const at::Tensor& expected, double rtol, double atol,
@@ -31,7 +36,8 @@ void expect_close(const at::Tensor& actual, const at::Tensor& expected, double r
 void expect_fused_matches_aten(const std::function<at::Tensor(const std::vector<at::Tensor>&)>& f,
                                const std::vector<at::Tensor>& inputs, const std::string& what,
                                double grad_rtol = -1,
-                               const std::vector<std::size_t>& unchecked_gradients = {});
+                               const std::vector<std::size_t>& unchecked_gradients = {},
+                               const at::Tensor& defined_outputs = {});
 
 // A random tensor in `dtype` of the given shape, values ~ N(0, scale).
 at::Tensor random(at::IntArrayRef shape, at::ScalarType dtype, double scale = 1.0);

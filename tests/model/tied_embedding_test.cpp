@@ -1,6 +1,7 @@
 // Tied models give the shared embedding one gradient for its two uses (lookup and LM head).
 // It must equal the sum of the two gradients of an untied twin with the same values, in
 // every way the model may be used between forward and backward.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <map>

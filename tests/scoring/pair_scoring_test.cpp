@@ -1,6 +1,7 @@
 // score_pairs against cpo_losses.json (TRL's per-sequence log-probs on the
 // golden models) in every layout, and the layouts against each other,
 // gradients included.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"

@@ -1,5 +1,6 @@
 // The work counts score_pairs reports (tokens, LM-head positions, attention pairs) on a
 // hand-counted micro-batch, and the FLOP formula's parameter count against a loaded model.
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"

@@ -1,5 +1,6 @@
 #include "wizard/model/generate.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <algorithm>
 
 #include "wizard/base/error.hpp"

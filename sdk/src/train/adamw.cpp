@@ -1,5 +1,6 @@
 #include "wizard/train/adamw.hpp"
 
+#include <ATen/core/grad_mode.h>
 #include <algorithm>
 #include <cctype>
 #include <cmath>

@@ -1,5 +1,6 @@
 // The training loop: HF Trainer._inner_training_loop's order of events, TRL's metric averaging.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <cmath>

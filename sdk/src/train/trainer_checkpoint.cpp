@@ -1,5 +1,6 @@
 // The trainer's files: the output folder, checkpoints (save, rotate, resume) and the final model.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "model/safetensors_files.hpp"
 #include "train/trainer_impl.hpp"

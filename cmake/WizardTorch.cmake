@@ -1,0 +1,54 @@
+# Finds LibTorch (>= 2.6). Where it looks, first match wins:
+#   1. Torch_DIR or CMAKE_PREFIX_PATH, when given (a LibTorch archive, Debian's libtorch-dev);
+#   2. the `torch` Python package of WIZARD_PYTHON (default: .venv/bin/python, which
+#      scripts/setup.sh creates), through torch.utils.cmake_prefix_path;
+#   3. the system's CMake packages (Debian trixie's libtorch-dev).
+set(WIZARD_MIN_TORCH_VERSION 2.6)
+
+set(_default_python "")
+if(EXISTS "${PROJECT_SOURCE_DIR}/.venv/bin/python")
+  set(_default_python "${PROJECT_SOURCE_DIR}/.venv/bin/python")
+endif()
+set(WIZARD_PYTHON "${_default_python}" CACHE FILEPATH
+    "Python whose `torch` package provides LibTorch (empty: don't ask Python)")
+
+if(WIZARD_PYTHON AND NOT Torch_DIR AND NOT DEFINED ENV{Torch_DIR})
+  execute_process(
+    COMMAND "${WIZARD_PYTHON}" -c "import torch.utils; print(torch.utils.cmake_prefix_path)"
+    OUTPUT_VARIABLE _torch_prefix OUTPUT_STRIP_TRAILING_WHITESPACE
+    ERROR_VARIABLE _torch_error RESULT_VARIABLE _torch_result)
+  if(_torch_result EQUAL 0 AND _torch_prefix)
+    # Appended, so an explicit CMAKE_PREFIX_PATH still wins.
+    list(APPEND CMAKE_PREFIX_PATH "${_torch_prefix}")
+  else()
+    message(WARNING "wizard: ${WIZARD_PYTHON} has no usable `torch` package (${_torch_error}); "
+                    "looking for LibTorch elsewhere. Run scripts/setup.sh, or set Torch_DIR.")
+  endif()
+endif()
+
+find_package(Torch)
+if(NOT Torch_FOUND)
+  message(FATAL_ERROR
+    "wizard: LibTorch not found. Run scripts/setup.sh (it installs the `torch` package into "
+    ".venv), or point Torch_DIR at a LibTorch >= ${WIZARD_MIN_TORCH_VERSION} "
+    "(<libtorch>/share/cmake/Torch), or set WIZARD_PYTHON to a Python that has `torch`.")
+endif()
+if(Torch_VERSION VERSION_LESS WIZARD_MIN_TORCH_VERSION)
+  message(FATAL_ERROR "wizard: LibTorch ${Torch_VERSION} at ${Torch_DIR} is too old; "
+                      "wizard needs ${WIZARD_MIN_TORCH_VERSION} or newer.")
+endif()
+
+# LibTorch's CMake config puts its required flags (the C++ ABI switch) in TORCH_CXX_FLAGS.
+separate_arguments(WIZARD_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
+get_filename_component(WIZARD_TORCH_LIBRARY_DIR "${TORCH_LIBRARY}" DIRECTORY)
+# Installed binaries and plugins find LibTorch where it was found (a venv, an archive)
+# without LD_LIBRARY_PATH. (CMake's INSTALL_RPATH_USE_LINK_PATH skips folders inside the
+# source tree, where .venv lives.)
+list(APPEND CMAKE_INSTALL_RPATH "${WIZARD_TORCH_LIBRARY_DIR}")
+# A CUDA build of LibTorch ships libc10_cuda next to libtorch.
+if(EXISTS "${WIZARD_TORCH_LIBRARY_DIR}/libc10_cuda.so")
+  set(WIZARD_TORCH_CUDA ON)
+else()
+  set(WIZARD_TORCH_CUDA OFF)
+endif()
+message(STATUS "wizard: LibTorch ${Torch_VERSION} (CUDA: ${WIZARD_TORCH_CUDA}) from ${Torch_DIR}")

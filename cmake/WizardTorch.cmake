@@ -26,6 +26,15 @@ if(WIZARD_PYTHON AND NOT Torch_DIR AND NOT DEFINED ENV{Torch_DIR})
   endif()
 endif()
 
+# LibTorch's config looks for its Caffe2 part after the system's folders: with Torch_DIR
+# given, name the Caffe2 beside it so that another LibTorch (Debian's) is never mixed in.
+set(_torch_dir "${Torch_DIR}")
+if(NOT _torch_dir AND DEFINED ENV{Torch_DIR})
+  set(_torch_dir "$ENV{Torch_DIR}")
+endif()
+if(_torch_dir AND NOT Caffe2_DIR AND EXISTS "${_torch_dir}/../Caffe2")
+  get_filename_component(Caffe2_DIR "${_torch_dir}/../Caffe2" ABSOLUTE)
+endif()
 find_package(Torch)
 if(NOT Torch_FOUND)
   message(FATAL_ERROR

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "wizard/plugin/recipe.hpp"
+#include "wizard/plugin/recipe_bench.hpp"
 
 namespace wizard::core {
 

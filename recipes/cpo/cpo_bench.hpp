@@ -15,6 +15,7 @@
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/recipe.hpp"
+#include "wizard/plugin/recipe_bench.hpp"
 #include "wizard/plugin/sampler.hpp"
 
 namespace wizard::cpo {

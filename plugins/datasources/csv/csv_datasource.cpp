@@ -5,8 +5,8 @@
 //   spec_class = "csv"
 //   data_files = "data/train.tsv"
 //   load_dataset_kwargs = { sep = "\t" }   # .tsv files use tabs without it too
-#include "../common/file_datasource.hpp"
 #include "wizard/plugin/export.hpp"
+#include "wizard/plugin/file_datasource.hpp"
 
 namespace {
 
@@ -16,7 +16,7 @@ struct Csv {
   static constexpr bool kWithLoader = false;
   static std::optional<wizard::FileFormat> format() { return wizard::FileFormat::Csv; }
 };
-using CsvDataSource = wizard_datasources::FileDataSource<Csv>;
+using CsvDataSource = wizard::FileDataSource<Csv>;
 
 }  // namespace
 

@@ -5,8 +5,8 @@
 //   [dataset_spec]
 //   spec_class = "training_wizard.specs.dataset.SimpleDataSourceSpec"   # or "files"
 //   data_files = "examples/data/ranking.jsonl"
-#include "../common/file_datasource.hpp"
 #include "wizard/plugin/export.hpp"
+#include "wizard/plugin/file_datasource.hpp"
 
 namespace {
 
@@ -17,7 +17,7 @@ struct Files {
   static constexpr bool kWithLoader = true;
   static std::optional<wizard::FileFormat> format() { return std::nullopt; }
 };
-using FilesDataSource = wizard_datasources::FileDataSource<Files>;
+using FilesDataSource = wizard::FileDataSource<Files>;
 
 }  // namespace
 

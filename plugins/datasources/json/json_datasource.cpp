@@ -5,8 +5,8 @@
 //   [dataset_spec]
 //   spec_class = "json"
 //   data_files = "data/train.json"
-#include "../common/file_datasource.hpp"
 #include "wizard/plugin/export.hpp"
+#include "wizard/plugin/file_datasource.hpp"
 
 namespace {
 
@@ -17,7 +17,7 @@ struct Json {
   static constexpr bool kWithLoader = false;
   static std::optional<wizard::FileFormat> format() { return wizard::FileFormat::Json; }
 };
-using JsonDataSource = wizard_datasources::FileDataSource<Json>;
+using JsonDataSource = wizard::FileDataSource<Json>;
 
 }  // namespace
 

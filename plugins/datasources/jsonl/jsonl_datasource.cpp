@@ -5,8 +5,8 @@
 //   data_files = ["data/train-*.jsonl", "extra.jsonl"]   # a path, a list, or globs
 //   [dataset_spec.preprocessing]                         # optional, see docs/data.md
 //   take = 1000
-#include "../common/file_datasource.hpp"
 #include "wizard/plugin/export.hpp"
+#include "wizard/plugin/file_datasource.hpp"
 
 namespace {
 
@@ -16,7 +16,7 @@ struct Jsonl {
   static constexpr bool kWithLoader = false;
   static std::optional<wizard::FileFormat> format() { return wizard::FileFormat::JsonLines; }
 };
-using JsonlDataSource = wizard_datasources::FileDataSource<Jsonl>;
+using JsonlDataSource = wizard::FileDataSource<Jsonl>;
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/recipe.hpp"
+#include "wizard/plugin/recipe_bench.hpp"
 #include "wizard/plugin/sampler.hpp"
 
 namespace wizard {

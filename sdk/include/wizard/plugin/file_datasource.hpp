@@ -1,14 +1,16 @@
-// The file datasources (jsonl, json, csv, files) differ only in their format
-// rule; this class template is each one's whole implementation. Each plugin
-// passes a traits struct with its name, summary, forced format and whether it
-// reads training-wizard's `loader` key.
+// A datasource that reads data files (FileSource): the built-in jsonl, json, csv and files
+// datasources differ only in their format rule, and this class template is each one's whole
+// implementation; a third party can build a file datasource the same way. A plugin passes a
+// traits struct with its name, summary, forced format and whether it reads training-wizard's
+// `loader` key.
 #pragma once
 
 #include "wizard/data/file_source.hpp"
 #include "wizard/model/hub.hpp"
 #include "wizard/plugin/datasource.hpp"
+#include "wizard/tokenizer/tokenizer.hpp"
 
-namespace wizard_datasources {
+namespace wizard {
 
 template <class Traits>
 class FileDataSource : public wizard::DataSource {
@@ -35,4 +37,4 @@ class FileDataSource : public wizard::DataSource {
   wizard::FileSource source_;
 };
 
-}  // namespace wizard_datasources
+}  // namespace wizard

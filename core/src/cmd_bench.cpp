@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -106,6 +107,15 @@ std::string fixed(double value, int decimals) {
   return text;
 }
 
+// At least `decimals` decimals and at least three significant digits (a tiny model's FLOP
+// rate is a few GFLOP/s: 0.000412 TFLOP/s, not 0.000).
+std::string significant(double value, int decimals) {
+  if (value > 0 && std::isfinite(value)) {
+    decimals = std::max(decimals, 2 - static_cast<int>(std::floor(std::log10(value))));
+  }
+  return fixed(value, decimals);
+}
+
 void print_mode(const ModeResult& r, double gemm_rate, std::int64_t warmup) {
   const StepStats& s = r.stats;
   std::cout << "\n"
@@ -125,10 +135,11 @@ void print_mode(const ModeResult& r, double gemm_rate, std::int64_t warmup) {
             << "  peak RSS              "
             << (r.peak_rss ? gib(*r.peak_rss) : "not measured (/proc/self/clear_refs refused)")
             << "\n"
-            << "  model FLOP/s          " << fixed(s.flops_per_second() / 1e12, 3)
-            << " TFLOP/s = " << fixed(100 * s.flops_per_second() / gemm_rate, 1)
+            << "  model FLOP/s          " << significant(s.flops_per_second() / 1e12, 3)
+            << " TFLOP/s = " << significant(100 * s.flops_per_second() / gemm_rate, 1)
             << "% of the bf16 GEMM rate ("
-            << fixed(s.flops / static_cast<double>(s.steps) / 1e12, 2) << " TFLOP per step)\n";
+            << significant(s.flops / static_cast<double>(s.steps) / 1e12, 2)
+            << " TFLOP per step)\n";
 }
 
 void print_ratio(const ModeResult& wizard, const ModeResult& baseline) {

@@ -182,8 +182,8 @@ class CpoRecipe : public Recipe {
 
     // The model, in the precision the arguments ask for (fp32 masters live in the optimizer).
     const at::ScalarType dtype = model::dtype_from_name(args.parameter_dtype_name());
-    model_ = std::make_unique<model::CausalLM>(model::CausalLM::from_pretrained(
-        model_dir_, dtype, c10::Device(settings_.transformer.device)));
+    model_ = std::make_unique<model::CausalLM>(
+        model::CausalLM::from_pretrained(model_dir_, dtype, settings_.transformer.device));
     model_->set_gradient_checkpointing(args.gradient_checkpointing);
     check_vocabulary();
   }

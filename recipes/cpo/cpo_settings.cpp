@@ -6,6 +6,7 @@
 
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/model/device.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/sampler.hpp"
 #include "wizard/preference/cpo_options.hpp"
@@ -86,22 +87,31 @@ Config plugin_table(const Config& source, const OptionDocs& options) {
   return Config(std::move(table));
 }
 
-std::string device_from(const Config& spec) {
-  const ConfigValue* value = spec.find("device_map");
-  if (!value || value->is(ConfigValue::Kind::Null)) return "cpu";
-  if (!value->is(ConfigValue::Kind::String)) {
-    spec.fail("device_map",
-              "must be a device name such as \"cpu\", \"cuda\" or \"auto\"; "
-              "wizard places the whole model on one device per process");
+// transformer_spec.device, or training-wizard's device_map (one of them): "auto" by default.
+// HF's use_cpu = true means the CPU; with another device named, the two disagree.
+c10::Device device_from(const Config& spec, const Config& args, bool use_cpu) {
+  const char* key = spec.has("device_map") ? "device_map" : "device";
+  if (spec.has("device") && spec.has("device_map")) {
+    spec.fail("device_map", "and device both choose the device; keep one");
   }
-  const std::string device = value->as_string();
-  if (device == "auto") return at::hasCUDA() ? "cuda" : "cpu";
+  if (spec.has(key) && !spec.find(key)->is(ConfigValue::Kind::String)) {
+    spec.fail(key,
+              "must be a device name: \"auto\", \"cpu\", \"cuda\" or \"cuda:N\" (wizard "
+              "places the whole model on one device per process)");
+  }
+  const std::string name = spec.get<std::string>(key, "auto");
+  if (use_cpu) {
+    if (name != "auto" && name != "cpu") {
+      args.fail("use_cpu", "= true, but transformer_spec." + std::string(key) + " = '" + name +
+                               "'; keep one of them");
+    }
+    return c10::Device(c10::kCPU);
+  }
   try {
-    (void)c10::Device(device);
-  } catch (const c10::Error&) {
-    spec.fail("device_map", "'" + device + "' is not a device (use cpu, cuda, cuda:1, ...)");
+    return model::resolve_device(name);
+  } catch (const ConfigError& error) {
+    spec.fail(key, error.what());
   }
-  return device;
 }
 
 TransformerSettings read_transformer(const Config& spec) {
@@ -109,7 +119,9 @@ TransformerSettings read_transformer(const Config& spec) {
       {"pretrained_name", "string", "",
        "a model folder, or a hub name found in the local HF cache"},
       {"revision", "string", "main", "hub revision (branch, tag or commit)"},
-      {"device_map", "string", "cpu", "the device to train on: cpu, cuda, cuda:N or auto"},
+      {"device", "string", "auto",
+       "the device to train on: auto (a GPU when there is one), cpu, cuda or cuda:N"},
+      {"device_map", "string", "", "training-wizard's name for device"},
       {"apply_chat_template_kwargs", "table", "",
        "extra chat-template variables (enable_thinking, ...)"},
       {"from_pretrained_kwargs", "table", "", "transformers' loading kwargs (torch_dtype is read)"},
@@ -125,7 +137,6 @@ TransformerSettings read_transformer(const Config& spec) {
   TransformerSettings out;
   out.pretrained_name = spec.require<std::string>("pretrained_name");
   out.revision = spec.get<std::string>("revision", "");
-  out.device = device_from(spec);
   for (const char* unsupported :
        {"tokenizer_special_tokens", "lora_spec", "quantization_spec", "bnb_spec"}) {
     if (spec.has(unsupported)) {
@@ -242,6 +253,7 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   args.check_keys(args_options);
 
   out.args = train::TrainingArguments::from_config(args, defaults);
+  out.transformer.device = device_from(recipe.table("transformer_spec"), args, out.args.use_cpu);
   out.tokenization = PreferenceTokenization::from_config(args);
   if (const auto threads = args.optional<int>("dataset_num_proc"))
     out.tokenization.threads = *threads;

@@ -18,9 +18,9 @@ namespace wizard::cpo {
 
 // training-wizard's TransformerSpec, as far as wizard supports it.
 struct TransformerSettings {
-  std::string pretrained_name;  // a folder, or a hub name resolved in the local HF cache
-  std::string revision;         // hub revision ("" = main)
-  std::string device = "cpu";   // from device_map: "cpu", "cuda", "cuda:1", ...
+  std::string pretrained_name;     // a folder, or a hub name resolved in the local HF cache
+  std::string revision;            // hub revision ("" = main)
+  c10::Device device = c10::kCPU;  // transformer_spec.device (or device_map), resolved
   nlohmann::ordered_json chat_template_kwargs = nlohmann::ordered_json::object();
 };
 

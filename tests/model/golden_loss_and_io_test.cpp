@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model_test_support.hpp"
+#include "test_device.hpp"
 #include "test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/model/safetensors.hpp"
@@ -18,7 +19,7 @@ class GoldenLossAndIo : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GoldenLossAndIo, LossFromLabelsMatchesTransformers) {
   const GoldenModel golden(GetParam());
-  const CausalLM model = CausalLM::from_pretrained(golden.dir, at::kFloat);
+  const CausalLM model = CausalLM::from_pretrained(golden.dir, at::kFloat, test_device());
   at::NoGradGuard no_grad;
   int checked = 0;
   for (const std::string& batch : golden.batches()) {
@@ -29,7 +30,8 @@ TEST_P(GoldenLossAndIo, LossFromLabelsMatchesTransformers) {
         AttentionLayout::padded(golden.get(batch, "attention_mask")), golden.get(batch, "labels"));
     // A mean of float32 cross entropies of size ~10: float32 rounding of the logits (<1e-5
     // each, see the logits test) bounds the difference well below 1e-4.
-    EXPECT_NEAR(loss.item<double>(), golden.get(batch, "loss").item<double>(), 1e-4);
+    EXPECT_NEAR(loss.item<double>(), golden.get(batch, "loss").item<double>(),
+                device_tolerance(1e-4));
     ++checked;
   }
   if (checked == 0) GTEST_SKIP() << "no batch with a reference loss in this set";
@@ -37,13 +39,14 @@ TEST_P(GoldenLossAndIo, LossFromLabelsMatchesTransformers) {
 
 // Saving writes transformers' layout (the same tensor names as the original checkpoint, so
 // no lm_head.weight for tied models) and the original config; loading it back gives the
-// same parameters bit for bit, in float32 and in the checkpoint's own dtype.
+// same parameters bit for bit, in float32 and in the checkpoint's own dtype, from and to the
+// test device.
 TEST_P(GoldenLossAndIo, SavePretrainedRoundTripsBitIdentically) {
   const GoldenModel golden(GetParam());
   const auto stored = model::dtype_from_name(golden.reference.at("checkpoint_dtype"));
   for (at::ScalarType dtype : {at::kFloat, stored}) {
     SCOPED_TRACE(c10::toString(dtype));
-    const CausalLM original = CausalLM::from_pretrained(golden.dir, dtype);
+    const CausalLM original = CausalLM::from_pretrained(golden.dir, dtype, test_device());
     const auto folder = temp_dir("model-roundtrip");
     original.save_pretrained(folder);
     EXPECT_EQ(safetensors::Checkpoint::open(folder).names(),
@@ -54,7 +57,7 @@ TEST_P(GoldenLossAndIo, SavePretrainedRoundTripsBitIdentically) {
     EXPECT_EQ(read_json(folder / "generation_config.json"),
               read_json(golden.dir / "generation_config.json"));
 
-    const CausalLM loaded = CausalLM::from_pretrained(folder, dtype);
+    const CausalLM loaded = CausalLM::from_pretrained(folder, dtype, test_device());
     const auto before = original.named_parameters();
     const auto after = loaded.named_parameters();
     ASSERT_EQ(before.size(), after.size());

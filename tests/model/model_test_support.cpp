@@ -44,8 +44,9 @@ at::Tensor GoldenModel::get(const std::string& batch, const std::string& tensor)
 }
 
 double max_abs_error_at(const at::Tensor& a, const at::Tensor& b, const at::Tensor& mask) {
-  const at::Tensor keep = mask.ne(0).unsqueeze(-1).expand_as(a);
-  const at::Tensor diff = (a.to(at::kDouble) - b.to(at::kDouble)).abs().masked_select(keep);
+  const at::Tensor keep = mask.to(at::kCPU).ne(0).unsqueeze(-1).expand_as(a);
+  const at::Tensor diff =
+      (a.to(at::kCPU, at::kDouble) - b.to(at::kCPU, at::kDouble)).abs().masked_select(keep);
   return diff.numel() ? diff.max().item<double>() : 0.0;
 }
 

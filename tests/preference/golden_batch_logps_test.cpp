@@ -8,6 +8,7 @@
 
 #include "golden_refs.hpp"
 #include "preference_test_support.hpp"
+#include "test_device.hpp"
 #include "wizard/preference/batch_logps.hpp"
 
 namespace pref = wizard::preference;
@@ -49,10 +50,12 @@ TEST(GoldenBatchLogps, GetBatchLogpsAndNllMatchTrl) {
       const std::string dtype_name = key.substr(kPerSequencePrefix.size());
       SCOPED_TRACE(batch.model_name + " " + dtype_name);
       const auto tolerance = tolerance_of(dtype_name);
-      const at::Tensor logits = batch.logits.to(wizard::test::dtype_named(dtype_name));
+      const at::Tensor logits =
+          batch.logits.to(wizard::test::test_device(), wizard::test::dtype_named(dtype_name));
+      const at::Tensor labels = batch.labels.to(wizard::test::test_device());
 
-      const at::Tensor sums = pref::get_batch_logps(logits, batch.labels, false);
-      const at::Tensor averages = pref::get_batch_logps(logits, batch.labels, true);
+      const at::Tensor sums = pref::get_batch_logps(logits, labels, false);
+      const at::Tensor averages = pref::get_batch_logps(logits, labels, true);
       errors.expect_near(dtype_name, "logps_sum", sums, per_sequence.at("logps_sum"), tolerance);
       errors.expect_near(dtype_name, "logps_avg", averages, per_sequence.at("logps_avg"),
                          tolerance);
@@ -63,7 +66,7 @@ TEST(GoldenBatchLogps, GetBatchLogpsAndNllMatchTrl) {
                          .to(at::kFloat)));
 
       // What a recipe hands the loss: the same sums split in halves, and TRL's NLL.
-      const auto logps = pref::concatenated_preference_logps(logits, batch.labels);
+      const auto logps = pref::concatenated_preference_logps(logits, labels);
       EXPECT_TRUE(logps.chosen_logps_sum.equal(sums.slice(0, 0, batch.n_pairs)));
       EXPECT_TRUE(logps.rejected_logps_sum.equal(sums.slice(0, batch.n_pairs)));
       for (const json& test_case : batch.model->at("cases")) {

@@ -10,6 +10,7 @@
 
 #include "golden_refs.hpp"
 #include "preference_test_support.hpp"
+#include "test_device.hpp"
 #include "wizard/preference/batch_logps.hpp"
 #include "wizard/preference/cpo_options.hpp"
 #include "wizard/preference/metrics.hpp"
@@ -69,9 +70,11 @@ wizard::PreferenceLogps stored_logps(const CpoBatchRefs& batch, const std::strin
   const json& per_sequence = batch.model->at("per_sequence_" + dtype_name);
   const at::ScalarType dtype = wizard::test::dtype_named(dtype_name);
   const at::Tensor sums =
-      at::tensor(wizard::test::doubles_of(per_sequence.at("logps_sum")), at::kDouble).to(dtype);
+      at::tensor(wizard::test::doubles_of(per_sequence.at("logps_sum")), at::kDouble)
+          .to(wizard::test::test_device(), dtype);
   const at::Tensor counts =
-      at::tensor(wizard::test::doubles_of(per_sequence.at("n_scored_tokens")), at::kFloat);
+      at::tensor(wizard::test::doubles_of(per_sequence.at("n_scored_tokens")), at::kFloat)
+          .to(wizard::test::test_device());
   const int64_t n = batch.n_pairs;
   return {sums.slice(0, 0, n), sums.slice(0, n), counts.slice(0, 0, n), counts.slice(0, n), nll};
 }
@@ -169,8 +172,10 @@ TEST(GoldenCpoLosses, PluginsReproduceTrlLossesRewardsAndMetrics) {
       const std::string dtype_name = test_case.at("logits_dtype");
       SCOPED_TRACE(batch.model_name + " " + dtype_name + " " + test_case.at("requested").dump());
       if (!nll_of.count(dtype_name)) {
-        const at::Tensor logits = batch.logits.to(wizard::test::dtype_named(dtype_name));
-        nll_of[dtype_name] = pref::chosen_nll_loss(logits, batch.labels, batch.n_pairs);
+        const at::Tensor logits =
+            batch.logits.to(wizard::test::test_device(), wizard::test::dtype_named(dtype_name));
+        nll_of[dtype_name] = pref::chosen_nll_loss(
+            logits, batch.labels.to(wizard::test::test_device()), batch.n_pairs);
         logit_sums_of[dtype_name] = trl_logit_sums(logits, batch.n_pairs);
       }
       const json& requested = test_case.at("requested");

@@ -4,6 +4,7 @@
 #include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
+#include "test_device.hpp"
 #include "test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/preference/pair_scoring.hpp"
@@ -93,9 +94,11 @@ std::vector<Layout> layouts() {
 TEST(PairScoring, EveryLayoutReproducesTrlsLogprobs) {
   const auto batches = golden_batches();
   ASSERT_FALSE(batches.empty());
+  const double tolerance = wizard::test::device_tolerance(3e-4);
   for (const auto& golden : batches) {
     const CausalLM model =
-        CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / golden.model, at::kFloat);
+        CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / golden.model, at::kFloat,
+                                  wizard::test::test_device());
     const int64_t n = static_cast<int64_t>(golden.pairs.size());
     for (const auto& layout : layouts()) {
       SCOPED_TRACE(golden.model + " / " + layout.name);
@@ -103,13 +106,15 @@ TEST(PairScoring, EveryLayoutReproducesTrlsLogprobs) {
       const PairScores s = score_pairs(model, pointers(golden.pairs), layout.options);
       for (int64_t i = 0; i < n; ++i) {
         // Logits agree with transformers to 1e-4; a sum of a few log-probs to ~1e-4.
-        EXPECT_NEAR(s.logps.chosen_logps_sum[i].item<double>(), golden.logps_sum[i], 3e-4);
-        EXPECT_NEAR(s.logps.rejected_logps_sum[i].item<double>(), golden.logps_sum[n + i], 3e-4);
+        EXPECT_NEAR(s.logps.chosen_logps_sum[i].item<double>(), golden.logps_sum[i], tolerance);
+        EXPECT_NEAR(s.logps.rejected_logps_sum[i].item<double>(), golden.logps_sum[n + i],
+                    tolerance);
         EXPECT_EQ(s.logps.chosen_tokens[i].item<double>(), golden.scored[i]);
         EXPECT_EQ(s.logps.rejected_tokens[i].item<double>(), golden.scored[n + i]);
       }
       if (golden.nll != 0) {
-        EXPECT_NEAR(s.logps.nll_loss.item<double>(), golden.nll, 1e-4);
+        EXPECT_NEAR(s.logps.nll_loss.item<double>(), golden.nll,
+                    wizard::test::device_tolerance(1e-4));
       }
     }
   }
@@ -118,7 +123,8 @@ TEST(PairScoring, EveryLayoutReproducesTrlsLogprobs) {
 TEST(PairScoring, SharingThePrefixComputesFewerPositions) {
   for (const auto& golden : golden_batches()) {
     const CausalLM model =
-        CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / golden.model, at::kFloat);
+        CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / golden.model, at::kFloat,
+                                  wizard::test::test_device());
     at::NoGradGuard no_grad;
     PairScoringOptions unshared;
     unshared.share_prefix = false;
@@ -138,8 +144,8 @@ TEST(PairScoring, SharingThePrefixComputesFewerPositions) {
 TEST(PairScoring, GradientsOfAllLayoutsAgree) {
   for (const auto& golden : golden_batches()) {
     SCOPED_TRACE(golden.model);
-    CausalLM model =
-        CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / golden.model, at::kFloat);
+    CausalLM model = CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / golden.model,
+                                               at::kFloat, wizard::test::test_device());
     model.set_requires_grad(true);
     std::vector<std::vector<at::Tensor>> grads;
     for (const auto& layout : layouts()) {
@@ -158,7 +164,8 @@ TEST(PairScoring, GradientsOfAllLayoutsAgree) {
     }
     for (std::size_t l = 1; l < grads.size(); ++l) {
       for (std::size_t p = 0; p < grads[0].size(); ++p) {
-        EXPECT_TRUE(at::allclose(grads[l][p], grads[0][p], 1e-4, 1e-5))
+        EXPECT_TRUE(at::allclose(grads[l][p], grads[0][p], wizard::test::device_tolerance(1e-4),
+                                 wizard::test::device_tolerance(1e-5)))
             << layouts()[l].name << " vs packed, parameter " << model.named_parameters()[p].first
             << " max diff " << (grads[l][p] - grads[0][p]).abs().max().item<double>();
       }

@@ -3,8 +3,10 @@
 #include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
+#include "test_device.hpp"
 #include "test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
+#include "wizard/model/init_model.hpp"
 #include "wizard/preference/pair_scoring.hpp"
 
 using wizard::TokenizedPreference;
@@ -13,9 +15,30 @@ using namespace wizard::preference;
 
 namespace {
 
-CausalLM golden_model() {
-  return CausalLM::from_pretrained(wizard::test::refs_dir() / "models" / "llama_tied_gqa",
-                                   at::kFloat);
+// A tiny model of our own: the counts depend on the batch, not on the weights.
+CausalLM tiny_model() {
+  static const std::filesystem::path folder = [] {
+    wizard::model::InitModelOptions options;
+    options.hidden_size = 8;
+    options.intermediate_size = 16;
+    options.num_hidden_layers = 1;
+    options.num_attention_heads = 2;
+    options.num_key_value_heads = 1;
+    const auto dir = wizard::test::temp_dir("scoring-work-model");
+    wizard::model::init_model(dir, options);
+    return dir;
+  }();
+  return CausalLM::from_pretrained(folder, at::kFloat, wizard::test::test_device());
+}
+
+// Every golden model (they differ in biases, tying, q/k norms and head sizes).
+std::vector<std::filesystem::path> golden_models() {
+  std::vector<std::filesystem::path> folders;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(wizard::test::refs_dir() / "models")) {
+    if (std::filesystem::exists(entry.path() / "config.json")) folders.push_back(entry.path());
+  }
+  return folders;
 }
 
 // Prompt [1 2 3]; chosen answer [4 5], rejected answer [6].
@@ -30,7 +53,7 @@ TokenizedPreference hand_pair() {
 }
 
 ScoringWork work_of(const PairScoringOptions& options) {
-  const CausalLM model = golden_model();
+  const CausalLM model = tiny_model();
   const TokenizedPreference pair = hand_pair();
   at::NoGradGuard no_grad;
   return score_pairs(model, {&pair}, options).work;
@@ -66,17 +89,23 @@ TEST(ScoringWork, PaddedCountsPaddingAndFullLogits) {
   EXPECT_EQ(work.attention_pairs, 2 * 15);
 }
 
-TEST(ScoringWork, NonEmbeddingParametersMatchTheLoadedModel) {
-  const CausalLM model = golden_model();
-  int64_t counted = 0;
-  for (const auto& [name, tensor] : model.named_parameters()) {
-    if (name != "model.embed_tokens.weight" && name != "lm_head.weight") counted += tensor.numel();
+TEST(ScoringWork, NonEmbeddingParametersMatchEveryGoldenModel) {
+  const auto folders = golden_models();
+  ASSERT_FALSE(folders.empty());
+  for (const auto& folder : folders) {
+    SCOPED_TRACE(folder.filename().string());
+    const CausalLM model = CausalLM::from_pretrained(folder, at::kFloat);
+    int64_t counted = 0;
+    for (const auto& [name, tensor] : model.named_parameters()) {
+      if (name != "model.embed_tokens.weight" && name != "lm_head.weight")
+        counted += tensor.numel();
+    }
+    EXPECT_EQ(non_embedding_parameters(model.config()), counted);
   }
-  EXPECT_EQ(non_embedding_parameters(model.config()), counted);
 }
 
 TEST(ScoringWork, FlopsFollowTheFormula) {
-  const CausalLM model = golden_model();
+  const CausalLM model = tiny_model();
   const auto& config = model.config();
   ScoringWork work;
   work.tokens_computed = 10;

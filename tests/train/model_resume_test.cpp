@@ -1,10 +1,11 @@
 // Resume with a real (tiny, randomly initialised) Llama-family model: a run interrupted after a
 // checkpoint and resumed from it logs the same losses and ends with the same weights, bit for
-// bit, as the run that was never interrupted (same threads, CPU).
+// bit, as the run that was never interrupted (same threads, on the test device).
 #include <gtest/gtest.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "test_device.hpp"
 #include "test_support.hpp"
 #include "train_test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
@@ -23,7 +24,7 @@ namespace {
 // Causal-LM training on 16 random token sequences, one micro-batch of `batch` rows at a time.
 struct LanguageModelRun {
   LanguageModelRun(const fs::path& model_folder, at::ScalarType dtype)
-      : model(CausalLM::from_pretrained(model_folder, dtype)) {
+      : model(CausalLM::from_pretrained(model_folder, dtype, wizard::test::test_device())) {
     model.set_requires_grad(true);
     at::Generator generator = at::detail::createCPUGenerator(7);
     tokens = at::randint(0, 256, {16, 12}, generator);
@@ -138,7 +139,8 @@ TEST_P(ModelResume, ResumedRunEqualsTheUninterruptedRun) {
     EXPECT_TRUE(at::equal(expected[i].second, actual[i].second)) << expected[i].first;
   }
   // The final model in output_dir loads back as what was trained.
-  const CausalLM saved = CausalLM::from_pretrained(args.output_dir, c.dtype);
+  const CausalLM saved =
+      CausalLM::from_pretrained(args.output_dir, c.dtype, wizard::test::test_device());
   EXPECT_TRUE(at::equal(saved.named_parameters()[0].second, actual[0].second));
 }
 

@@ -1,13 +1,11 @@
 #include "autocast_state.hpp"
 
 #include <ATen/autocast_mode.h>
-#include <torch/version.h>
 
 namespace wizard::model {
 
 namespace {
 
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 void set(const AutocastState& s) {
   at::autocast::set_autocast_enabled(at::kCPU, s.cpu_enabled);
   at::autocast::set_autocast_dtype(at::kCPU, s.cpu_dtype);
@@ -19,18 +17,6 @@ AutocastState read() {
           at::autocast::is_autocast_enabled(at::kCUDA),
           at::autocast::get_autocast_dtype(at::kCUDA)};
 }
-#else
-void set(const AutocastState& s) {
-  at::autocast::set_cpu_enabled(s.cpu_enabled);
-  at::autocast::set_autocast_cpu_dtype(s.cpu_dtype);
-  at::autocast::set_enabled(s.cuda_enabled);
-  at::autocast::set_autocast_gpu_dtype(s.cuda_dtype);
-}
-AutocastState read() {
-  return {at::autocast::is_cpu_enabled(), at::autocast::get_autocast_cpu_dtype(),
-          at::autocast::is_enabled(), at::autocast::get_autocast_gpu_dtype()};
-}
-#endif
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
-#include <torch/version.h>
 
 #include <cstdlib>
 #include <map>
@@ -36,21 +35,11 @@ std::size_t size_class(std::size_t n) {
 // first use faults once per 2 MiB rather than per 4 KiB.
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
-  c10::DataPtr allocate(std::size_t n) override {
-    return take(n);
-  }
+  c10::DataPtr allocate(std::size_t n) override { return take(n); }
   void copy_data(void* dest, const void* src, std::size_t count) const override {
     default_copy_data(dest, src, count);
   }
-#else
-  c10::DataPtr allocate(std::size_t n) const override {
-    return take(n);
-  }
-#endif
-  c10::DeleterFnPtr raw_deleter() const override {
-    return &release;
-  }
+  c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
   static CachingCpuAllocator& instance() {
     static CachingCpuAllocator* allocator = new CachingCpuAllocator();  // never destroyed
@@ -63,9 +52,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     limit_ = limit;
     trim_locked();
   }
-  c10::Allocator* fallback() const {
-    return fallback_;
-  }
+  c10::Allocator* fallback() const { return fallback_; }
 
   void drop_cached() {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -1,7 +1,5 @@
 #include "model/safetensors_dtype.hpp"
 
-#include <torch/version.h>
-
 #include <array>
 
 #include "wizard/base/error.hpp"
@@ -13,23 +11,11 @@ namespace {
 
 constexpr at::ScalarType kNone = at::ScalarType::Undefined;
 
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
 constexpr at::ScalarType kF8E5M2 = at::ScalarType::Float8_e5m2;
 constexpr at::ScalarType kF8E4M3 = at::ScalarType::Float8_e4m3fn;
-#else
-constexpr at::ScalarType kF8E5M2 = kNone;
-constexpr at::ScalarType kF8E4M3 = kNone;
-#endif
-
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
 constexpr at::ScalarType kU16 = at::ScalarType::UInt16;
 constexpr at::ScalarType kU32 = at::ScalarType::UInt32;
 constexpr at::ScalarType kU64 = at::ScalarType::UInt64;
-#else
-constexpr at::ScalarType kU16 = kNone;
-constexpr at::ScalarType kU32 = kNone;
-constexpr at::ScalarType kU64 = kNone;
-#endif
 
 // In the order of the Rust crate's Dtype enum (increasing alignment), which its
 // writer uses to sort tensors; every dtype the crate knows, so that files with

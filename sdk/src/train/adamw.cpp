@@ -162,9 +162,12 @@ double AdamW::gradient_norm() {
     }
   }
   if (aten_gradients.empty()) return std::sqrt(fused_sum);
-  // torch: the norm of the stacked per-tensor norms, in float32.
+  // torch: the norm of the stacked per-tensor norms, in float32 (stacked where the gradients
+  // are, so a GPU run synchronises once, not once per tensor).
   std::vector<at::Tensor> norms;
-  for (const auto& gradient : aten_gradients) norms.push_back(at::norm(gradient, 2).to(at::kCPU));
+  for (const auto& gradient : aten_gradients) {
+    norms.push_back(at::norm(gradient, 2).to(aten_gradients.front().device()));
+  }
   const double aten_norm = at::norm(at::stack(norms), 2).item<double>();
   if (!any_fused) return aten_norm;
   return std::sqrt(fused_sum + aten_norm * aten_norm);
@@ -317,7 +320,9 @@ double clip_grad_norm_(const std::vector<at::Tensor>& gradients, double max_norm
   at::NoGradGuard no_grad;
   std::vector<at::Tensor> norms;
   for (const auto& gradient : gradients) {
-    if (gradient.defined()) norms.push_back(at::norm(gradient, 2).to(at::kCPU));
+    if (!gradient.defined()) continue;
+    const at::Tensor norm = at::norm(gradient, 2);
+    norms.push_back(norms.empty() ? norm : norm.to(norms.front().device()));
   }
   if (norms.empty()) return 0.0;
   const at::Tensor total = at::norm(at::stack(norms), 2);

@@ -197,7 +197,7 @@ TEST(PreferencePolicies, InvalidRowsAreSkippedOrStopMalformedOnesAlwaysStop) {
       error_of([&] {
         tokenize_preferences(dataset_of({fine, no_rejected}), qwen3(), qwen3_templates(), settings);
       }),
-      "pairs.jsonl:2: train row 1: a preference row needs 'chosen' and 'rejected'");
+      "pairs.jsonl:2: train row 1: the row has no negative answer: neither a 'rejected' column");
   const Row mixed = Row::parse(
       R"({"prompt": "Hi", "chosen": " a", "rejected": [{"role": "assistant", "content": "b"}]})");
   EXPECT_CONTAINS(

@@ -68,6 +68,20 @@ std::vector<std::int64_t> labels(const Ids& ids, std::size_t prompt_length, std:
 
 }  // namespace
 
+const char* negative_source_name(NegativeSource source) {
+  switch (source) {
+    case NegativeSource::rejected:
+      return "rejected";
+    case NegativeSource::listed:
+      return "listed";
+    case NegativeSource::hard:
+      return "hard";
+    case NegativeSource::mined:
+      return "mined";
+  }
+  return "?";
+}
+
 std::vector<std::int64_t> TokenizedPreference::chosen_labels(std::int64_t ignore) const {
   return labels(chosen_input_ids, chosen_prompt_length, ignore);
 }

@@ -24,8 +24,24 @@ namespace wizard {
 
 enum class RowPolicy { Skip, Error };
 
+// The columns a preference row is read from (TRL's names by default). Negatives columns hold
+// lists of answers, each of the chosen answer's kind (a string, or a list of messages).
+struct WIZARD_API PreferenceColumns {
+  std::string prompt = "prompt";
+  std::string chosen = "chosen";
+  std::string rejected = "rejected";
+  std::string system = "system";  // a system message for the prompt (optional)
+  std::string negatives = "negatives";
+  std::string hard_negatives = "hard_negatives";
+};
+
 struct WIZARD_API PreferenceTokenization {
   PreferenceLengths lengths;
+  PreferenceColumns columns;
+  // Standard-format rows (strings) become conversations (system, user prompt, assistant
+  // answers) rendered with the chat template: always when true, else only rows with a system
+  // message. TRL leaves strings untemplated.
+  bool strings_as_chat = false;
   RowPolicy empty_answer = RowPolicy::Skip;
   RowPolicy invalid_row = RowPolicy::Skip;
   int threads = 0;  // 0: all cores
@@ -33,7 +49,9 @@ struct WIZARD_API PreferenceTokenization {
   // The options below, as a recipe documents them in its training_args_spec.
   static OptionDocs options();
   // Reads max_length, max_prompt_length, truncation_mode ("keep_end" |
-  // "keep_start"), empty_answer and invalid_row ("skip" | "error") from `table`.
+  // "keep_start"), empty_answer and invalid_row ("skip" | "error") and the column names
+  // (prompt_column, chosen_column, rejected_column, system_column, multiple_negatives_column,
+  // hard_negatives_column) from `table`.
   static PreferenceTokenization from_config(const Config& table);
 };
 
@@ -48,6 +66,12 @@ struct WIZARD_API TokenizedPreferences {
   std::vector<SkippedPreferenceRow> skipped;
   std::size_t empty_answers = 0;  // skipped for an emptied answer
   std::size_t invalid_rows = 0;   // skipped as invalid
+  // Skipped: an answer written empty, or every negative empty or equal to the chosen answer.
+  std::size_t unusable_rows = 0;
+  // Negatives left out of rows that kept others: equal to the chosen answer, or empty.
+  std::size_t dropped_negatives = 0;
+  // The largest number of negatives (rejected included) a kept row has.
+  std::size_t max_negatives = 0;
 };
 
 // Runs maybe_extract_prompt -> maybe_apply_chat_template -> tokenize_row on

@@ -68,6 +68,27 @@ struct PreferenceLengths {
   TruncationMode truncation_mode = TruncationMode::KeepEnd;
 };
 
+// Where a negative answer came from. The row's `rejected` is TRL's; the others are wizard's
+// several-negatives extension (docs/data.md).
+enum class NegativeSource : std::uint8_t {
+  rejected,  // the row's rejected answer
+  listed,    // the negatives column
+  hard,      // the hard_negatives column
+  mined,     // found by a hard-negative miner
+};
+
+// "rejected", "listed", "hard", "mined".
+WIZARD_API const char* negative_source_name(NegativeSource source);
+
+// One more negative of a row, tokenized exactly as TRL tokenizes a rejected answer: the
+// rejected part of tokenize_row(prompt, chosen, this answer).
+struct WIZARD_API TokenizedNegative {
+  std::vector<std::int32_t> input_ids;  // prompt part + answer
+  std::size_t prompt_length = 0;
+  NegativeSource source = NegativeSource::listed;
+  std::size_t answer_length() const { return input_ids.size() - prompt_length; }
+};
+
 // One tokenized pair as CPOTrainer.tokenize_row returns it. Each sequence is its
 // prompt part followed by its answer; labels are -100 over the prompt part.
 struct WIZARD_API TokenizedPreference {
@@ -80,6 +101,9 @@ struct WIZARD_API TokenizedPreference {
   std::size_t chosen_prompt_length = 0;
   std::size_t rejected_prompt_length = 0;
   std::size_t source_row = 0;  // the row's index in the dataset it came from
+  // The row's other negatives (its negatives and hard_negatives columns, then mined ones), each
+  // tokenized as TRL tokenizes `rejected`. Empty for TRL's pairs.
+  std::vector<TokenizedNegative> more_negatives;
 
   std::size_t chosen_answer_length() const {
     return chosen_input_ids.size() - chosen_prompt_length;

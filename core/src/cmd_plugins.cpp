@@ -24,8 +24,7 @@ PluginRegistry open_registry(const po::variables_map& vm) {
 }
 
 std::optional<PluginKind> parse_kind(const std::string& text) {
-  for (PluginKind kind :
-       {PluginKind::Recipe, PluginKind::DataSource, PluginKind::Sampler, PluginKind::Loss}) {
+  for (PluginKind kind : kPluginKinds) {
     const std::string name = kind_name(kind);
     if (text == name || text == name + "s" || text == name + "es") return kind;
   }
@@ -35,6 +34,31 @@ std::optional<PluginKind> parse_kind(const std::string& text) {
 std::string padded(std::string text, std::size_t width) {
   if (text.size() < width) text.resize(width, ' ');
   return text;
+}
+
+// A plugin's name, kind, library and options, as `wizard help` prints them.
+void print_plugin_help(const PluginClass& plugin) {
+  std::cout << plugin.name << " (" << kind_name(plugin.kind) << ") from " << plugin.library->name
+            << " " << plugin.library->version << "\n  " << plugin.library->path.string() << "\n\n"
+            << plugin.summary << "\n\n";
+  const OptionDocs options = plugin.record->options();
+  if (options.empty()) {
+    std::cout << "No options.\n";
+    return;
+  }
+  std::size_t name_width = 6, type_width = 6, default_width = 9;
+  for (const auto& option : options) {
+    name_width = std::max(name_width, option.name.size() + 2);
+    type_width = std::max(type_width, option.type.size() + 2);
+    default_width = std::max(default_width, option.default_value.size() + 2);
+  }
+  std::cout << padded("OPTION", name_width) << padded("TYPE", type_width)
+            << padded("DEFAULT", default_width) << "HELP\n";
+  for (const auto& option : options) {
+    std::cout << padded(option.name, name_width) << padded(option.type, type_width)
+              << padded(option.default_value.empty() ? "-" : option.default_value, default_width)
+              << option.help << "\n";
+  }
 }
 
 }  // namespace
@@ -55,7 +79,7 @@ Command plugins_command() {
       only = parse_kind(vm["kind"].as<std::string>());
       if (!only) {
         throw UsageError("--kind " + vm["kind"].as<std::string>() +
-                         ": use recipe, datasource, sampler or loss");
+                         ": use recipe, datasource, sampler, negative_sampler or loss");
       }
     }
     const PluginRegistry registry = open_registry(vm);
@@ -67,12 +91,22 @@ Command plugins_command() {
       return std::make_pair(static_cast<int>(a->kind), a->name) <
              std::make_pair(static_cast<int>(b->kind), b->name);
     });
-    std::cout << padded("NAME", 22) << padded("KIND", 12) << padded("LIBRARY", 30)
-              << padded("VERSION", 10) << "SUMMARY\n";
+    // Each column as wide as its longest entry, plus two spaces.
+    std::size_t name_width = 4, kind_width = 4, library_width = 7, version_width = 7;
     for (const auto* plugin : rows) {
-      std::cout << padded(plugin->name, 22) << padded(kind_name(plugin->kind), 12)
-                << padded(plugin->library->name, 30) << padded(plugin->library->version, 10)
-                << plugin->summary << "\n";
+      name_width = std::max(name_width, plugin->name.size());
+      kind_width = std::max(kind_width, std::string(kind_name(plugin->kind)).size());
+      library_width = std::max(library_width, plugin->library->name.size());
+      version_width = std::max(version_width, plugin->library->version.size());
+    }
+    std::cout << padded("NAME", name_width + 2) << padded("KIND", kind_width + 2)
+              << padded("LIBRARY", library_width + 2) << padded("VERSION", version_width + 2)
+              << "SUMMARY\n";
+    for (const auto* plugin : rows) {
+      std::cout << padded(plugin->name, name_width + 2)
+                << padded(kind_name(plugin->kind), kind_width + 2)
+                << padded(plugin->library->name, library_width + 2)
+                << padded(plugin->library->version, version_width + 2) << plugin->summary << "\n";
     }
     for (const auto& refused : registry.refused()) {
       if (refused.classes.empty()) continue;  // not a wizard plugin at all
@@ -96,27 +130,10 @@ Command help_command() {
   };
   command.execute = [](const po::variables_map& vm) {
     const PluginRegistry registry = open_registry(vm);
-    const PluginClass& plugin = registry.resolve_any(vm["name"].as<std::string>());
-    std::cout << plugin.name << " (" << kind_name(plugin.kind) << ") from " << plugin.library->name
-              << " " << plugin.library->version << "\n  " << plugin.library->path.string() << "\n\n"
-              << plugin.summary << "\n\n";
-    const OptionDocs options = plugin.record->options();
-    if (options.empty()) {
-      std::cout << "No options.\n";
-      return 0;
-    }
-    std::size_t name_width = 6, type_width = 6, default_width = 9;
-    for (const auto& option : options) {
-      name_width = std::max(name_width, option.name.size() + 2);
-      type_width = std::max(type_width, option.type.size() + 2);
-      default_width = std::max(default_width, option.default_value.size() + 2);
-    }
-    std::cout << padded("OPTION", name_width) << padded("TYPE", type_width)
-              << padded("DEFAULT", default_width) << "HELP\n";
-    for (const auto& option : options) {
-      std::cout << padded(option.name, name_width) << padded(option.type, type_width)
-                << padded(option.default_value.empty() ? "-" : option.default_value, default_width)
-                << option.help << "\n";
+    const auto found = registry.resolve_any(vm["name"].as<std::string>());
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (i > 0) std::cout << "\n";
+      print_plugin_help(*found[i]);
     }
     return 0;
   };

@@ -19,9 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr PluginKind kAllKinds[] = {PluginKind::Recipe, PluginKind::DataSource, PluginKind::Sampler,
-                                    PluginKind::Loss};
-
 std::string expected_tag() {
   return std::string(abi::kTagPrefix) + std::to_string(WIZARD_ABI_VERSION) + "_torch_" +
          std::to_string(TORCH_VERSION_MAJOR) + "_" + std::to_string(TORCH_VERSION_MINOR);
@@ -89,7 +86,7 @@ void PluginRegistry::load_library(const fs::path& path) {
     boost::dll::library_info info(path.string());
     sections = info.sections();
     if (has_section(sections, abi::kTagSection)) tags = info.symbols(abi::kTagSection);
-    for (PluginKind kind : kAllKinds) {
+    for (PluginKind kind : kPluginKinds) {
       if (!has_section(sections, kind_section(kind))) continue;
       for (const auto& symbol : info.symbols(kind_section(kind))) {
         if (symbol.rfind(abi::kClassPrefix, 0) == 0) {
@@ -235,17 +232,14 @@ const PluginClass& PluginRegistry::resolve(PluginKind kind, const std::string& r
   throw ConfigError(message);
 }
 
-const PluginClass& PluginRegistry::resolve_any(const std::string& requested) const {
+std::vector<const PluginClass*> PluginRegistry::resolve_any(const std::string& requested) const {
   const std::string name = training_wizard_alias(requested).value_or(requested);
   std::vector<const PluginClass*> found;
-  for (PluginKind kind : kAllKinds) {
-    for (const auto* plugin : matches(kind, name)) found.push_back(plugin);
+  for (PluginKind kind : kPluginKinds) {
+    // resolve() explains a name that is ambiguous within a kind.
+    if (!matches(kind, name).empty()) found.push_back(&resolve(kind, name));
   }
-  if (found.size() == 1) return *found.front();
-  if (found.size() > 1) {
-    // Let resolve() produce the ambiguity message for the first kind concerned.
-    return resolve(found.front()->kind, name);
-  }
+  if (!found.empty()) return found;
   std::vector<std::string> available;
   for (const auto& plugin : classes_) available.push_back(plugin.name);
   std::sort(available.begin(), available.end());

@@ -52,7 +52,9 @@ class PluginRegistry : public PluginHost {
   // Unknown, ambiguous or refused names are ConfigErrors that say what exists.
   const PluginClass& resolve(PluginKind kind, const std::string& name) const;
   // Like resolve() over every kind (for `wizard help NAME`).
-  const PluginClass& resolve_any(const std::string& name) const;
+  // Every plugin of any kind the name resolves to (kinds may share a short name, as the
+  // `random` sampler and negative sampler do), in kind order.
+  std::vector<const PluginClass*> resolve_any(const std::string& name) const;
 
   std::shared_ptr<Plugin> create(PluginKind kind, const std::string& name, const Config& config,
                                  const SourceLocation& named_at) override;

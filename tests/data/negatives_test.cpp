@@ -50,7 +50,8 @@ TEST(Negatives, StandardRowsTokenizeEachNegativeAsTrlsRejected) {
   ASSERT_EQ(out.pairs.size(), 1u);
   const TokenizedPreference& pair = out.pairs[0];
   // TRL's pair is untouched by the extra columns.
-  const TokenizedPreference trl = tokenize_row(qwen3(), {"Capital of France?", " Paris.", " Lyon."}, {});
+  const TokenizedPreference trl =
+      tokenize_row(qwen3(), {"Capital of France?", " Paris.", " Lyon."}, {});
   EXPECT_EQ(pair.chosen_input_ids, trl.chosen_input_ids);
   EXPECT_EQ(pair.rejected_input_ids, trl.rejected_input_ids);
   ASSERT_EQ(pair.more_negatives.size(), 3u);
@@ -136,7 +137,8 @@ TEST(Negatives, NegativesEqualToChosenOrEmptyAreLeftOutAndCounted) {
 }
 
 TEST(Negatives, ARowWithoutRejectedUsesItsFirstNegative) {
-  const Row row = Row::parse(R"({"prompt": "Q", "chosen": " yes", "negatives": [" no", " maybe"]})");
+  const Row row =
+      Row::parse(R"({"prompt": "Q", "chosen": " yes", "negatives": [" no", " maybe"]})");
   const TokenizedPreferences out = tokenize({row});
   ASSERT_EQ(out.pairs.size(), 1u);
   EXPECT_EQ(out.pairs[0].rejected_input_ids,
@@ -145,15 +147,17 @@ TEST(Negatives, ARowWithoutRejectedUsesItsFirstNegative) {
 }
 
 TEST(Negatives, WithoutAPromptColumnNegativesAreWrittenWhole) {
-  const Row row = Row::parse(
-      R"({"chosen": "Q: yes", "rejected": "Q: no", "negatives": ["Q: maybe"]})");
+  const Row row =
+      Row::parse(R"({"chosen": "Q: yes", "rejected": "Q: no", "negatives": ["Q: maybe"]})");
   const TokenizedPreferences out = tokenize({row});
   ASSERT_EQ(out.pairs[0].more_negatives.size(), 1u);
   EXPECT_EQ(out.pairs[0].more_negatives[0].input_ids,
             tokenize_row(qwen3(), {"Q:", " yes", " maybe"}, {}).rejected_input_ids);
   const Row other_prompt =
       Row::parse(R"({"chosen": "Q: yes", "rejected": "Q: no", "negatives": ["R: maybe"]})");
-  EXPECT_CONTAINS(error_of([&] { tokenize({row, other_prompt}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    tokenize({row, other_prompt});
+                  }),
                   "rows.jsonl:2: train row 1: column 'negatives' answer 0 does not start with the "
                   "prompt that chosen and rejected share");
 }
@@ -171,10 +175,9 @@ TEST(Negatives, BadValuesNameTheirColumn) {
   EXPECT_CONTAINS(error(R"({"prompt": "Q", "chosen": " yes", "rejected": " no", "system": 1})"),
                   "column 'system' must hold a string");
   EXPECT_CONTAINS(error(R"({"prompt": "Q", "rejected": " no"})"), "the row has no 'chosen' column");
-  EXPECT_CONTAINS(
-      error(R"({"prompt": "Q", "chosen": " yes", "rejected": " no",
+  EXPECT_CONTAINS(error(R"({"prompt": "Q", "chosen": " yes", "rejected": " no",
                 "negatives": [[{"role": "assistant", "content": "x"}]]})"),
-      "column 'negatives' answer 0 is a list of messages but the chosen answer is not");
+                  "column 'negatives' answer 0 is a list of messages but the chosen answer is not");
 }
 
 }  // namespace

@@ -149,10 +149,10 @@ TEST(ExampleScoring, GradientsOfBothLayoutsAgree) {
     for (const PairScoringOptions& options : {PairScoringOptions{}, padded}) {
       const ExampleScores s = score_examples(model, examples, options);
       // A loss that reads every score: a softmax over each example's answers plus the NLL.
-      const at::Tensor logits = at::cat({s.chosen_logps_sum.unsqueeze(1),
-                                         s.negative_logps_sum.masked_fill(
-                                             s.negative_mask.logical_not(), -1e4)},
-                                        1);
+      const at::Tensor logits =
+          at::cat({s.chosen_logps_sum.unsqueeze(1),
+                   s.negative_logps_sum.masked_fill(s.negative_mask.logical_not(), -1e4)},
+                  1);
       const at::Tensor loss = -at::log_softmax(0.1 * logits, 1).select(1, 0).mean() + s.nll_loss;
       loss.backward();
       std::vector<at::Tensor> g_now;

@@ -15,8 +15,7 @@ std::string kind_of(const Row& value) {
 void check_text_or_messages(const Row& value, const std::string& column) {
   if (value.is_string() || is_conversational(value)) return;
   throw Error("column '" + column +
-              "' must hold a string or a list of {role, content} messages, not " +
-              kind_of(value));
+              "' must hold a string or a list of {role, content} messages, not " + kind_of(value));
 }
 
 void add_negatives(const Row& row, const std::string& column, NegativeSource source,
@@ -25,8 +24,7 @@ void add_negatives(const Row& row, const std::string& column, NegativeSource sou
   if (it == row.end() || it->is_null()) return;
   if (!it->is_array()) {
     throw Error("column '" + column +
-                "' must be a list of answers (strings, or lists of messages), not " +
-                kind_of(*it));
+                "' must be a list of answers (strings, or lists of messages), not " + kind_of(*it));
   }
   for (std::size_t i = 0; i < it->size(); ++i) {
     const Row& answer = (*it)[i];
@@ -82,8 +80,9 @@ Row conversation_of_prompt(const Row& prompt, const std::string& system) {
   }
   if (system.empty()) return prompt;
   if (!prompt.empty() && prompt[0].value("role", "") == "system") {
-    throw Error("the row has a system message in its system column and its prompt starts with "
-                "one too; keep one of them");
+    throw Error(
+        "the row has a system message in its system column and its prompt starts with "
+        "one too; keep one of them");
   }
   messages.push_back({{"role", "system"}, {"content", system}});
   for (const auto& message : prompt) messages.push_back(message);
@@ -105,7 +104,8 @@ Row answer_after_prompt(const Row& answer, const Row& prompt, const std::string&
     for (std::size_t i = 0; i < prompt.size() && starts_with_prompt; ++i) {
       starts_with_prompt = answer[i] == prompt[i];
     }
-    if (starts_with_prompt) return Row(std::vector<Row>(answer.begin() + prompt.size(), answer.end()));
+    if (starts_with_prompt)
+      return Row(std::vector<Row>(answer.begin() + prompt.size(), answer.end()));
   }
   throw Error(what +
               " does not start with the prompt that chosen and rejected share (the row has no "

@@ -78,6 +78,8 @@ const char* negative_source_name(NegativeSource source) {
       return "hard";
     case NegativeSource::mined:
       return "mined";
+    case NegativeSource::in_batch:
+      return "in_batch";
   }
   return "?";
 }

@@ -3,6 +3,7 @@
 #include "wizard/base/error.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/loss.hpp"
+#include "wizard/plugin/negative_sampler.hpp"
 #include "wizard/plugin/recipe.hpp"
 #include "wizard/plugin/recipe_bench.hpp"
 #include "wizard/plugin/sampler.hpp"
@@ -16,6 +17,7 @@ RecipeBench::~RecipeBench() = default;
 DataSource::~DataSource() = default;
 Sampler::~Sampler() = default;
 Loss::~Loss() = default;
+NegativeSampler::~NegativeSampler() = default;
 
 std::unique_ptr<RecipeBench> Recipe::prepare_bench(const std::filesystem::path&) {
   throw UsageError(
@@ -33,6 +35,8 @@ const char* kind_name(PluginKind kind) {
       return "sampler";
     case PluginKind::Loss:
       return "loss";
+    case PluginKind::NegativeSampler:
+      return "negative_sampler";
   }
   return "unknown";
 }
@@ -48,6 +52,8 @@ const char* kind_section(PluginKind kind) {
       return "wzsamplr";
     case PluginKind::Loss:
       return "wzloss";
+    case PluginKind::NegativeSampler:
+      return "wznegsam";
   }
   return "";
 }

@@ -75,9 +75,10 @@ enum class NegativeSource : std::uint8_t {
   listed,    // the negatives column
   hard,      // the hard_negatives column
   mined,     // found by a hard-negative miner
+  in_batch,  // another prompt's chosen answer from the same micro-batch
 };
 
-// "rejected", "listed", "hard", "mined".
+// "rejected", "listed", "hard", "mined", "in_batch".
 WIZARD_API const char* negative_source_name(NegativeSource source);
 
 // One more negative of a row, tokenized exactly as TRL tokenizes a rejected answer: the

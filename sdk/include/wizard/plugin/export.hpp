@@ -65,3 +65,5 @@ std::unique_ptr<Plugin> create_plugin(const Config& config, PluginHost& host) {
   WIZARD_EXPORT_CLASS_IN(wzdatsrc, DataSource, Class, Name)
 #define WIZARD_EXPORT_SAMPLER(Class, Name) WIZARD_EXPORT_CLASS_IN(wzsamplr, Sampler, Class, Name)
 #define WIZARD_EXPORT_LOSS(Class, Name) WIZARD_EXPORT_CLASS_IN(wzloss, Loss, Class, Name)
+#define WIZARD_EXPORT_NEGATIVE_SAMPLER(Class, Name) \
+  WIZARD_EXPORT_CLASS_IN(wznegsam, NegativeSampler, Class, Name)

@@ -1,5 +1,5 @@
-// The base of every plugin object, the four plugin kinds, the record a library
-// exports per class, and the host services a plugin may use.
+// The base of every plugin object, the plugin kinds, the record a library exports per
+// class, and the host services a plugin may use.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +11,20 @@
 
 namespace wizard {
 
-enum class PluginKind : std::uint32_t { Recipe = 1, DataSource = 2, Sampler = 3, Loss = 4 };
+enum class PluginKind : std::uint32_t {
+  Recipe = 1,
+  DataSource = 2,
+  Sampler = 3,
+  Loss = 4,
+  NegativeSampler = 5,
+};
 
-// "recipe", "datasource", "sampler", "loss".
+// Every kind, in the order `wizard plugins` lists them.
+inline constexpr PluginKind kPluginKinds[] = {PluginKind::Recipe, PluginKind::DataSource,
+                                              PluginKind::Sampler, PluginKind::NegativeSampler,
+                                              PluginKind::Loss};
+
+// "recipe", "datasource", "sampler", "loss", "negative_sampler".
 WIZARD_API const char* kind_name(PluginKind kind);
 // The ELF section listing a kind's classes (at most 8 bytes, a Boost.DLL limit).
 WIZARD_API const char* kind_section(PluginKind kind);

@@ -39,12 +39,12 @@ struct ExampleToScore {
 };
 
 struct WIZARD_API ExampleScores {
-  at::Tensor chosen_logps_sum;    // [B]
-  at::Tensor chosen_tokens;       // [B]
-  at::Tensor negative_logps_sum;  // [B, K], 0 where masked (K: the most negatives of an example)
-  at::Tensor negative_tokens;     // [B, K], 1 where masked
-  at::Tensor negative_mask;       // [B, K] bool
-  at::Tensor nll_loss;            // TRL's, over the chosen answers; undefined without with_nll
+  at::Tensor chosen_logps_sum;     // [B]
+  at::Tensor chosen_tokens;        // [B]
+  at::Tensor negative_logps_sum;   // [B, K], 0 where masked (K: the most negatives of an example)
+  at::Tensor negative_tokens;      // [B, K], 1 where masked
+  at::Tensor negative_mask;        // [B, K] bool
+  at::Tensor nll_loss;             // TRL's, over the chosen answers; undefined without with_nll
   CompletionLogitSums logit_sums;  // "rejected": every negative's scored positions
   ScoringWork work;
 };

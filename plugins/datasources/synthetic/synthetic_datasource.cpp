@@ -1,5 +1,5 @@
-// synthetic: generated preference rows (prompt, chosen, rejected) in TRL's
-// standard format. Tasks a small model can learn from scratch, with rejected
+// synthetic: generated preference rows (prompt, chosen, rejected, and optionally more
+// negatives) in TRL's standard format. Tasks a small model can learn from scratch, with rejected
 // answers that are plausible mistakes (for smoke tests and the quickstart),
 // and random text of chosen lengths (for benchmarks).
 //
@@ -11,6 +11,8 @@
 //   word_length = [3, 8]        # uppercase / reverse
 //   prompt_length = [64, 256]   # random_text, in characters
 //   answer_length = [32, 256]   # random_text, in characters
+//   negatives = 0               # more wrong answers per row (a `negatives` list): easy ones
+//   hard_negatives = 0          # near misses (a `hard_negatives` list)
 #include <random>
 
 #include "synthetic_tasks.hpp"
@@ -40,7 +42,12 @@ class SyntheticDataSource : public wizard::DataSource {
             {"seed", "int", "0", "the generator's seed"},
             {"word_length", "list[int]", "[3, 8]", "letters per word (uppercase, reverse)"},
             {"prompt_length", "list[int]", "[64, 256]", "prompt characters (random_text)"},
-            {"answer_length", "list[int]", "[32, 256]", "answer characters (random_text)"}};
+            {"answer_length", "list[int]", "[32, 256]", "answer characters (random_text)"},
+            {"negatives", "int", "0",
+             "more wrong answers per row, in a `negatives` list (easy: another word, the input "
+             "untouched, the answer reversed; random text for random_text)"},
+            {"hard_negatives", "int", "0",
+             "near misses per row (one edit from the answer), in a `hard_negatives` list"}};
   }
 
   SyntheticDataSource(const wizard::Config& config, wizard::PluginHost&)
@@ -49,11 +56,18 @@ class SyntheticDataSource : public wizard::DataSource {
         seed_(config.get<std::int64_t>("seed", 0)),
         word_(read_range(config, "word_length", {3, 8})),
         prompt_(read_range(config, "prompt_length", {64, 256})),
-        answer_(read_range(config, "answer_length", {32, 256})) {
+        answer_(read_range(config, "answer_length", {32, 256})),
+        negatives_(config.get<std::int64_t>("negatives", 0)),
+        hard_negatives_(config.get<std::int64_t>("hard_negatives", 0)) {
     if (task_ != "uppercase" && task_ != "reverse" && task_ != "random_text") {
       config.fail("task", "'" + task_ + "' is not a task; use uppercase, reverse or random_text");
     }
     if (rows_ < 1) config.fail("rows", "must be at least 1");
+    if (negatives_ < 0 || negatives_ > 64) config.fail("negatives", "must be in [0, 64]");
+    if (hard_negatives_ < 0 || hard_negatives_ > 64)
+      config.fail("hard_negatives", "must be in [0, 64]");
+    if (hard_negatives_ > 0 && task_ == "random_text")
+      config.fail("hard_negatives", "random_text has no near misses; use negatives");
     if (task_ == "reverse" && word_.min < 2)
       config.fail("word_length", "reverse needs words of 2+ letters");
     if (task_ == "uppercase" && word_.min < 2)
@@ -62,6 +76,8 @@ class SyntheticDataSource : public wizard::DataSource {
 
   wizard::Dataset load() override {
     std::mt19937_64 rng(static_cast<std::uint64_t>(seed_));
+    // The extra negatives draw from their own stream, so the pairs stay those of the seed.
+    std::mt19937_64 extra(static_cast<std::uint64_t>(seed_) ^ 0x6e656761746976ULL);
     wizard::Dataset rows;
     for (std::int64_t i = 0; i < rows_; ++i) {
       const auto pair = task_ == "uppercase" ? wizard::synthetic::uppercase_pair(rng, word_)
@@ -72,6 +88,14 @@ class SyntheticDataSource : public wizard::DataSource {
       row["prompt"] = pair.prompt;
       row["chosen"] = pair.chosen;
       row["rejected"] = pair.rejected;
+      if (negatives_ > 0) {
+        row["negatives"] = wizard::synthetic::more_negatives(
+            extra, task_, pair, static_cast<std::size_t>(negatives_), false);
+      }
+      if (hard_negatives_ > 0) {
+        row["hard_negatives"] = wizard::synthetic::more_negatives(
+            extra, task_, pair, static_cast<std::size_t>(hard_negatives_), true);
+      }
       rows.append(std::move(row), {describe(), 0});
     }
     return rows;
@@ -89,6 +113,8 @@ class SyntheticDataSource : public wizard::DataSource {
   LengthRange word_;
   LengthRange prompt_;
   LengthRange answer_;
+  std::int64_t negatives_;
+  std::int64_t hard_negatives_;
 };
 
 }  // namespace

@@ -64,7 +64,7 @@ Pair uppercase_pair(std::mt19937_64& rng, LengthRange range) {
       wrong = word;
       wrong[0] = answer[0];
   }
-  return {"Uppercase: " + word + "\n", answer, wrong};
+  return {"Uppercase: " + word + "\n", answer, wrong, word};
 }
 
 Pair reverse_pair(std::mt19937_64& rng, LengthRange range) {
@@ -81,7 +81,7 @@ Pair reverse_pair(std::mt19937_64& rng, LengthRange range) {
     default:
       wrong = drop_letter(rng, answer);
   }
-  return {"Reverse: " + word + "\n", answer, wrong};
+  return {"Reverse: " + word + "\n", answer, wrong, word};
 }
 
 Pair random_text_pair(std::mt19937_64& rng, LengthRange prompt, LengthRange answer) {
@@ -100,6 +100,67 @@ Pair random_text_pair(std::mt19937_64& rng, LengthRange prompt, LengthRange answ
   pair.chosen = text(answer);
   pair.rejected = text(answer);
   return pair;
+}
+
+namespace {
+
+// One slip of `answer` (the task's correct output for `word`).
+std::string slip(std::mt19937_64& rng, const std::string& task, const std::string& word,
+                 const std::string& answer, bool hard) {
+  if (hard) {
+    switch (uniform(rng, 0, 3)) {
+      case 0: {  // one letter as the input had it
+        std::string wrong = answer;
+        const auto i = static_cast<std::size_t>(uniform(rng, 0, static_cast<int64_t>(word.size()) - 1));
+        wrong[i] = task == "uppercase" ? word[i] : word[word.size() - 1 - i];
+        return wrong;
+      }
+      case 1:
+        return swap_neighbours(rng, answer);
+      case 2:
+        return drop_letter(rng, answer);
+      default: {  // a letter doubled
+        const auto i = static_cast<std::size_t>(uniform(rng, 0, static_cast<int64_t>(answer.size()) - 1));
+        return answer.substr(0, i + 1) + answer.substr(i);
+      }
+    }
+  }
+  const std::string other = random_word(rng, {static_cast<int64_t>(word.size()),
+                                              static_cast<int64_t>(word.size())});
+  switch (uniform(rng, 0, 2)) {
+    case 0:
+      return word;  // the input returned untouched
+    case 1:
+      return task == "uppercase" ? upper(other) : std::string(other.rbegin(), other.rend());
+    default:
+      return std::string(answer.rbegin(), answer.rend());
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> more_negatives(std::mt19937_64& rng, const std::string& task,
+                                        const Pair& pair, std::size_t count, bool hard) {
+  std::vector<std::string> out;
+  for (int attempt = 0; out.size() < count && attempt < 64; ++attempt) {
+    std::string wrong;
+    if (task == "random_text") {
+      const auto length = static_cast<int64_t>(pair.chosen.size());
+      while (static_cast<int64_t>(wrong.size()) < length) {
+        if (!wrong.empty()) wrong += ' ';
+        wrong += random_word(rng, {2, 9});
+      }
+      wrong.resize(pair.chosen.size());
+    } else {
+      wrong = slip(rng, task, pair.word, pair.chosen, hard);
+    }
+    if (wrong.empty() || wrong == pair.chosen || wrong == pair.rejected ||
+        std::find(out.begin(), out.end(), wrong) != out.end()) {
+      continue;
+    }
+    out.push_back(wrong);
+  }
+  return out;
 }
 
 }  // namespace wizard::synthetic

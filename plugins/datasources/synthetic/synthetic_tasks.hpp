@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace wizard::synthetic {
 
@@ -12,6 +13,7 @@ struct Pair {
   std::string prompt;
   std::string chosen;
   std::string rejected;
+  std::string word;  // the task's word (uppercase, reverse)
 };
 
 struct LengthRange {
@@ -34,5 +36,13 @@ Pair reverse_pair(std::mt19937_64& rng, LengthRange word);
 // two unrelated answers of `answer` characters each (byte-level tokenizers:
 // one token per character).
 Pair random_text_pair(std::mt19937_64& rng, LengthRange prompt, LengthRange answer);
+
+// More wrong answers for a pair, distinct from each other, the chosen and the rejected one.
+// `hard`: near misses one edit away (a letter left as it was, two neighbours swapped, a letter
+// dropped or doubled); otherwise easy ones (the word untouched, another word, the answer
+// reversed). Random text draws more random text either way. Fewer than `count` when a short
+// word has no more distinct slips.
+std::vector<std::string> more_negatives(std::mt19937_64& rng, const std::string& task,
+                                        const Pair& pair, std::size_t count, bool hard);
 
 }  // namespace wizard::synthetic

@@ -1,0 +1,177 @@
+#include "reference_model.hpp"
+
+#include <ATen/core/grad_mode.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "negative_pool.hpp"
+#include "wizard/base/error.hpp"
+#include "wizard/base/log.hpp"
+#include "wizard/model/safetensors.hpp"
+
+namespace wizard::cpo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kPrecomputeBatch = 8;  // examples per no-grad pass
+
+// 64-bit FNV-1a, to notice a change (not for security).
+struct Digest {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  void feed(const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) {
+      hash ^= bytes[i];
+      hash *= 0x100000001b3ULL;
+    }
+  }
+  void feed(const std::string& text) { feed(text.data(), text.size()); }
+  template <class T>
+  void feed_value(const T& value) {
+    feed(&value, sizeof value);
+  }
+  void feed_sequence(const preference::SequenceRef& s) {
+    feed_value(s.prompt_length);
+    feed_value(s.ids->size());
+    feed(s.ids->data(), s.ids->size() * sizeof(std::int32_t));
+  }
+  std::string hex() const {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+    return text;
+  }
+};
+
+// What the cached sums depend on: the reference model's files, the dtype, and every sequence.
+std::string cache_key(const fs::path& model_dir, at::ScalarType dtype,
+                      const std::vector<TokenizedPreference>& pairs) {
+  Digest digest;
+  digest.feed(fs::weakly_canonical(model_dir).string());
+  for (const auto& entry : fs::directory_iterator(model_dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name != "config.json" && entry.path().extension() != ".safetensors") continue;
+    digest.feed(name);
+    digest.feed_value(entry.file_size());
+    digest.feed_value(entry.last_write_time().time_since_epoch().count());
+  }
+  digest.feed(c10::toString(dtype));
+  for (const auto& pair : pairs) {
+    digest.feed_sequence({&pair.chosen_input_ids, pair.chosen_prompt_length});
+    for (const auto& negative : own_negatives(pair)) digest.feed_sequence(negative);
+  }
+  return digest.hex();
+}
+
+}  // namespace
+
+ReferenceModel::ReferenceModel(const ReferenceSettings& settings, at::ScalarType dtype,
+                               at::Device device, preference::PairScoringOptions scoring)
+    : settings_(settings), dtype_(dtype), device_(device), scoring_(scoring) {
+  model_ = std::make_unique<model::CausalLM>(
+      model::CausalLM::from_pretrained(settings.model_dir, dtype, device));
+  model_->set_requires_grad(false);
+}
+
+void ReferenceModel::precompute(const std::vector<TokenizedPreference>& pairs,
+                                const std::string& name, const fs::path& cache_file) {
+  const std::string key = cache_key(settings_.model_dir, dtype_, pairs);
+  std::vector<double> chosen(pairs.size());
+  std::vector<double> negatives;
+  std::vector<std::int64_t> offsets = {0};
+  for (const auto& pair : pairs) {
+    offsets.push_back(offsets.back() + static_cast<std::int64_t>(own_negatives(pair).size()));
+  }
+  bool cached = false;
+  if (fs::exists(cache_file)) {
+    const auto file = safetensors::File::open(cache_file);
+    const auto found = file.metadata().find("wizard_reference_key");
+    if (found != file.metadata().end() && found->second == key) {
+      const at::Tensor c = file.load("chosen", at::kDouble);
+      const at::Tensor n = file.load("negatives", at::kDouble);
+      chosen.assign(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+      negatives.assign(n.data_ptr<double>(), n.data_ptr<double>() + n.numel());
+      cached = static_cast<std::int64_t>(negatives.size()) == offsets.back() &&
+               chosen.size() == pairs.size();
+    }
+  }
+  if (cached) {
+    logger()->info("reference log-probs of the {} set read from {}", name, cache_file.string());
+  } else {
+    logger()->info("precomputing the reference model's log-probs of {} {} examples", pairs.size(),
+                   name);
+    negatives.assign(static_cast<std::size_t>(offsets.back()), 0.0);
+    at::NoGradGuard no_grad;
+    for (std::size_t begin = 0; begin < pairs.size(); begin += kPrecomputeBatch) {
+      std::vector<preference::ExampleToScore> batch;
+      const std::size_t end = std::min(pairs.size(), begin + kPrecomputeBatch);
+      for (std::size_t i = begin; i < end; ++i) {
+        batch.push_back({{&pairs[i].chosen_input_ids, pairs[i].chosen_prompt_length},
+                         own_negatives(pairs[i])});
+      }
+      const auto scores = preference::score_examples(*model_, batch, scoring_, false);
+      const at::Tensor c = scores.chosen_logps_sum.to(at::kCPU, at::kDouble);
+      const at::Tensor n = scores.negative_logps_sum.to(at::kCPU, at::kDouble);
+      for (std::size_t i = begin; i < end; ++i) {
+        const auto row = static_cast<std::int64_t>(i - begin);
+        chosen[i] = c[row].item<double>();
+        for (std::int64_t k = 0; k < offsets[i + 1] - offsets[i]; ++k) {
+          negatives[static_cast<std::size_t>(offsets[i] + k)] = n[row][k].item<double>();
+        }
+      }
+    }
+    fs::create_directories(cache_file.parent_path());
+    safetensors::Metadata metadata = safetensors::default_metadata();
+    metadata["wizard_reference_key"] = key;
+    metadata["wizard_reference_model"] = settings_.model_dir.string();
+    safetensors::save(cache_file,
+                      {{"chosen", at::tensor(chosen, at::kDouble)},
+                       {"negatives", at::tensor(negatives, at::kDouble)},
+                       {"offsets", at::tensor(offsets, at::kLong)}},
+                      metadata);
+    logger()->info("reference log-probs of the {} set cached in {}", name, cache_file.string());
+  }
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    precomputed_[&pairs[i].chosen_input_ids] = chosen[i];
+    const auto refs = own_negatives(pairs[i]);
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+      precomputed_[refs[k].ids] = negatives[static_cast<std::size_t>(offsets[i]) + k];
+    }
+  }
+}
+
+std::pair<at::Tensor, at::Tensor> ReferenceModel::score(
+    const std::vector<preference::ExampleToScore>& examples, at::Device device) const {
+  if (precomputed_.empty()) {
+    at::NoGradGuard no_grad;
+    const auto scores = preference::score_examples(*model_, examples, scoring_, false);
+    return {scores.chosen_logps_sum.to(device), scores.negative_logps_sum.to(device)};
+  }
+  std::size_t k_max = 0;
+  for (const auto& example : examples) k_max = std::max(k_max, example.negatives.size());
+  std::vector<double> chosen, negatives(examples.size() * k_max, 0.0);
+  const auto lookup = [&](const preference::SequenceRef& s) {
+    const auto found = precomputed_.find(s.ids);
+    if (found == precomputed_.end()) {
+      throw Error("no precomputed reference log-prob for an answer of this batch (an in-batch "
+                  "negative?); precompute_ref_log_probs covers the data's own answers only");
+    }
+    return found->second;
+  };
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    chosen.push_back(lookup(examples[i].chosen));
+    for (std::size_t k = 0; k < examples[i].negatives.size(); ++k) {
+      negatives[i * k_max + k] = lookup(examples[i].negatives[k]);
+    }
+  }
+  const auto options = at::TensorOptions().dtype(at::kDouble);
+  return {at::tensor(chosen, options).to(device, at::kFloat),
+          at::tensor(negatives, options)
+              .view({static_cast<std::int64_t>(examples.size()), static_cast<std::int64_t>(k_max)})
+              .to(device, at::kFloat)};
+}
+
+}  // namespace wizard::cpo

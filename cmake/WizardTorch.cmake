@@ -49,7 +49,30 @@ endif()
 
 # LibTorch's CMake config puts its required flags (the C++ ABI switch) in TORCH_CXX_FLAGS.
 separate_arguments(WIZARD_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")
-get_filename_component(WIZARD_TORCH_LIBRARY_DIR "${TORCH_LIBRARY}" DIRECTORY)
+# LibTorch's own libraries are in the folder of its torch_cpu target. Its config finds libtorch
+# and libc10 with find_library(... PATHS <that folder>), which searches the system's folders
+# first: with Debian's libtorch-dev installed, a build against the `torch` package or an
+# archive linked Debian's libc10 beside its own, and loaded both. Take them from that folder.
+get_target_property(_torch_cpu_location torch_cpu LOCATION)
+get_filename_component(WIZARD_TORCH_LIBRARY_DIR "${_torch_cpu_location}" DIRECTORY)
+set(_torch_library_vars TORCH_LIBRARY c10_LIBRARY C10_CUDA_LIBRARY)
+set(_torch_library_names torch c10 c10_cuda)
+foreach(_var _name IN ZIP_LISTS _torch_library_vars _torch_library_names)
+  set(_own "${WIZARD_TORCH_LIBRARY_DIR}/lib${_name}.so")
+  if(NOT ${_var} OR NOT EXISTS "${_own}" OR ${_var} STREQUAL _own)
+    continue()
+  endif()
+  set(_libraries "")
+  foreach(_library IN LISTS TORCH_LIBRARIES)
+    if(_library STREQUAL ${_var})
+      set(_library "${_own}")
+    endif()
+    list(APPEND _libraries "${_library}")
+  endforeach()
+  set(TORCH_LIBRARIES "${_libraries}")
+  message(STATUS "wizard: ${_var} is ${_own}, not ${${_var}} (another LibTorch)")
+  set(${_var} "${_own}" CACHE FILEPATH "LibTorch's lib${_name}" FORCE)
+endforeach()
 # Installed binaries and plugins find LibTorch where it was found (a venv, an archive)
 # without LD_LIBRARY_PATH. (CMake's INSTALL_RPATH_USE_LINK_PATH skips folders inside the
 # source tree, where .venv lives.)

@@ -39,7 +39,12 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 # The Python that makes the venvs: it needs the venv module (Debian: python3-venv).
 python_base="${WIZARD_PYTHON_BASE:-}"
 if [ -z "$python_base" ]; then
+  # Debian 12's python3 is 3.11; Debian 13's is 3.13 (then python3.11 is usually absent).
   if command -v python3.11 >/dev/null; then python_base=python3.11; else python_base=python3; fi
+elif [ "$with_torch" = 1 ] && ! command -v "$python_base" >/dev/null; then
+  echo "setup: WIZARD_PYTHON_BASE=$python_base is not an installed command;" \
+       "name one that is (e.g. python3), or unset it" >&2
+  exit 2
 fi
 if [ "$with_torch" = 1 ] && ! "$python_base" -c "import venv, ensurepip" 2>/dev/null; then
   packages+=(python3-venv)
@@ -64,17 +69,23 @@ else
 fi
 
 [ "$with_torch" = 1 ] || exit 0
+if ! "$python_base" -c "import venv, ensurepip" 2>/dev/null; then
+  echo "setup: $python_base cannot make a virtual environment (no venv/ensurepip module);" \
+       "install its Debian package ${python_base##*/}-venv" >&2
+  exit 1
+fi
 
 # --- LibTorch from the `torch` package ---------------------------------------------------
 # shellcheck source=torch.env
 source scripts/torch.env
 
 # make_venv DIR VERSION: a venv at DIR whose torch is VERSION (installed when it is not).
+# The local part of the installed version is ignored: PyTorch's CPU wheels are 2.13.0+cpu.
 make_venv() {
-  local dir="$1" version="$2"
-  if [ -x "$dir/bin/python" ] &&
-     [ "$("$dir/bin/python" -c 'import importlib.metadata as m; print(m.version("torch"))' 2>/dev/null)" \
-       = "$version" ]; then
+  local dir="$1" version="$2" installed
+  installed="$("$dir/bin/python" -c \
+    'import importlib.metadata as m; print(m.version("torch").split("+")[0])' 2>/dev/null || true)"
+  if [ "$installed" = "$version" ]; then
     echo "setup: $dir has torch $version"
     return
   fi

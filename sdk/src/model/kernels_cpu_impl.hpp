@@ -412,14 +412,14 @@ void softmax_backward(const SoftmaxBackwardArgs& b, int64_t begin, int64_t end) 
 template <class T>
 void logit_stats(const LogitStatsArgs& a, int64_t begin, int64_t end) {
   const int64_t width = end - begin;
+  // Zero-initialised, so sum and total start at 0 (filling them made GCC 14 warn,
+  // -Wstringop-overflow, that width might be negative).
   std::vector<float> local(static_cast<std::size_t>(3 * width + 3 * kStep));
   float* max = local.data();
   float* sum = max + width + kStep;
   float* total = sum + width + kStep;
   const T* logits = static_cast<const T*>(a.logits);
   for (int64_t j = 0; j < width; ++j) max[j] = -std::numeric_limits<float>::infinity();
-  std::fill(sum, sum + width, 0.f);
-  std::fill(total, total + width, 0.f);
   for (int64_t v = 0; v < a.rows; ++v) {
     const T* row = logits + v * a.cols + begin;
     for (int64_t j = 0; j < width; j += kStep) {

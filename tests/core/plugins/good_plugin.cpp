@@ -26,7 +26,8 @@ class ScaledSigmoidLoss : public wizard::Loss {
             logps.chosen_logps_sum.detach(),
             logps.rejected_logps_sum.detach(),
             chosen.detach(),
-            rejected.detach()};
+            rejected.detach(),
+            at::Tensor()};  // no NLL term
   }
 
  private:

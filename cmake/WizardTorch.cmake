@@ -59,6 +59,12 @@ foreach(_dir IN LISTS TORCH_INCLUDE_DIRS)
     break()
   endif()
 endforeach()
+# GCC 12 warns falsely about std::string concatenation in C++20 at -O3 (-Wrestrict inside
+# libstdc++; GCC bug 105329).
+if(CMAKE_CXX_STANDARD GREATER_EQUAL 20 AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
+   AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  add_compile_options(-Wno-restrict)
+endif()
 
 # LibTorch's CMake config puts its required flags (the C++ ABI switch) in TORCH_CXX_FLAGS.
 separate_arguments(WIZARD_TORCH_CXX_FLAGS UNIX_COMMAND "${TORCH_CXX_FLAGS}")

@@ -280,9 +280,9 @@ summary() {
   echo "tests          ${tests:-did not run}"
   grep -E '^\s+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess|Exception|Not Run)' \
     "$logs/tests.log" 2>/dev/null | head -20 | sed 's/^ */                 failed: /'
-  echo "quickstart     (held-out pairs, first evaluation -> last)"
-  grep -E 'preference accuracy|exact match|^\s*loss ' "$logs/quickstart.log" 2>/dev/null |
-    tail -3 | sed 's/^ */                 /'
+  echo "quickstart     $(first_match "$logs/quickstart.log" 'first evaluation -> last')"
+  grep -A4 'first evaluation -> last' "$logs/quickstart.log" 2>/dev/null | tail -n +2 |
+    grep . | sed 's/^ */                 /'
   echo "bench          Qwen2.5-0.5B shape, --synthetic --baseline ${bench_args[*]}"
   first_match "$logs/bench.log" 'GEMM rate' | sed 's/^/                 /'
   wizard_block | grep -E 'non-padding tokens/s|peak|model FLOP/s' | sed 's/^ */                 wizard: /'

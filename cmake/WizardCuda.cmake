@@ -41,9 +41,8 @@ function(wizard_torch_root out)
 endfunction()
 
 # Points FindCUDA, enable_language(CUDA) and FindCUDAToolkit at the toolkit that nvcc belongs
-# to. nvcc is looked for on PATH, in CUDA_HOME/CUDA_PATH, and in the pip packages beside torch
-# (nvidia-cuda-nvcc).
-function(wizard_cuda_toolkit nvidia_dirs)
+# to. nvcc is looked for in CUDA_HOME/CUDA_PATH, on PATH and in /usr/local/cuda.
+function(wizard_cuda_toolkit)
   if(CUDA_TOOLKIT_ROOT_DIR OR CUDAToolkit_ROOT OR DEFINED ENV{CUDAToolkit_ROOT})
     return()
   endif()
@@ -53,7 +52,7 @@ function(wizard_cuda_toolkit nvidia_dirs)
     set(nvcc "$ENV{CUDACXX}")
   else()
     set(hints "")
-    foreach(dir IN ITEMS "$ENV{CUDA_HOME}" "$ENV{CUDA_PATH}" ${nvidia_dirs})
+    foreach(dir IN ITEMS "$ENV{CUDA_HOME}" "$ENV{CUDA_PATH}")
       if(dir)
         list(APPEND hints "${dir}/bin")
       endif()
@@ -65,9 +64,8 @@ function(wizard_cuda_toolkit nvidia_dirs)
   if(NOT nvcc)
     message(FATAL_ERROR
       "wizard: the LibTorch found is a CUDA build, and its CMake config needs the CUDA "
-      "toolkit's nvcc, which is neither on PATH nor in CUDA_HOME. Install the CUDA toolkit "
-      "(or `pip install nvidia-cuda-nvcc` into the venv that holds torch), set "
-      "CMAKE_CUDA_COMPILER or CUDAToolkit_ROOT, or build against the CPU `torch` (.venv).")
+      "toolkit's nvcc, which is neither on PATH nor in CUDA_HOME. Install the CUDA toolkit, "
+      "set CMAKE_CUDA_COMPILER or CUDAToolkit_ROOT, or build against the CPU `torch` (.venv).")
   endif()
   # nvcc reports the toolkit it belongs to, whatever wraps or links to it.
   execute_process(COMMAND "${nvcc}" --dryrun -c wizard-probe.cu
@@ -79,7 +77,7 @@ function(wizard_cuda_toolkit nvidia_dirs)
   get_filename_component(root "${CMAKE_MATCH_1}" REALPATH)
   set(CUDA_TOOLKIT_ROOT_DIR "${root}" CACHE PATH "The CUDA toolkit (found through nvcc)")
   if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX})
-    set(CMAKE_CUDA_COMPILER "${root}/bin/nvcc" CACHE FILEPATH "nvcc (found on PATH)")
+    set(CMAKE_CUDA_COMPILER "${root}/bin/nvcc" CACHE FILEPATH "that toolkit's nvcc")
   endif()
   message(STATUS "wizard: CUDA toolkit ${root} (from ${nvcc})")
 endfunction()
@@ -120,6 +118,6 @@ if(_wizard_torch_root AND EXISTS "${_wizard_torch_root}/lib/libc10_cuda.so")
   # The `torch` package's CUDA libraries: site-packages/nvidia/<part>/{lib,include,bin}.
   file(GLOB _wizard_nvidia_dirs LIST_DIRECTORIES true "${_wizard_torch_root}/../nvidia/*")
   list(FILTER _wizard_nvidia_dirs INCLUDE REGEX "/nvidia/[^/]+$")
-  wizard_cuda_toolkit("${_wizard_nvidia_dirs}")
+  wizard_cuda_toolkit()
   wizard_cuda_pip_libraries("${_wizard_nvidia_dirs}")
 endif()

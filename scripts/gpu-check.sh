@@ -29,6 +29,7 @@
 #   WIZARD_GPU_CHECK_BENCH_ARGS  extra `wizard bench` arguments (default on a GPU:
 #                            --steps 20 --warmup 5)
 #   WIZARD_REFS              the golden reference folder (default: ../shared/refs/public)
+#   WIZARD_GPU_CHECK_CMAKE_ARGS  extra CMake arguments, e.g. -DWIZARD_ONLY_TESTS="core;model"
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo="$(pwd)"
@@ -206,8 +207,10 @@ configure() {
     -DCMAKE_BUILD_RPATH="$libdir" -DCMAKE_INSTALL_RPATH_USE_LINK_PATH=ON \
     -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags \
     -DCMAKE_SHARED_LINKER_FLAGS=-Wl,--disable-new-dtags \
-    -DCMAKE_MODULE_LINKER_FLAGS=-Wl,--disable-new-dtags
+    -DCMAKE_MODULE_LINKER_FLAGS=-Wl,--disable-new-dtags "${cmake_args[@]}"
 }
+cmake_args=()
+read -r -a cmake_args <<<"${WIZARD_GPU_CHECK_CMAKE_ARGS:-}"
 run_phase configure "$logs/configure.log" configure || exit 1
 run_phase build "$logs/build.log" cmake --build "$build" --parallel "$jobs" || exit 1
 wizard="$build/bin/wizard"

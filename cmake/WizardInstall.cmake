@@ -26,4 +26,5 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/wizardConfigVersion.cmak
 install(FILES "${PROJECT_BINARY_DIR}/wizardConfig.cmake"
               "${PROJECT_BINARY_DIR}/wizardConfigVersion.cmake"
               cmake/WizardPlugin.cmake
+              cmake/WizardCuda.cmake
         DESTINATION "${WIZARD_CMAKE_INSTALL_DIR}")

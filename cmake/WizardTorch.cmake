@@ -35,6 +35,7 @@ endif()
 if(_torch_dir AND NOT Caffe2_DIR AND EXISTS "${_torch_dir}/../Caffe2")
   get_filename_component(Caffe2_DIR "${_torch_dir}/../Caffe2" ABSOLUTE)
 endif()
+include(WizardCuda)   # a CUDA LibTorch: point its config at nvcc's toolkit and pip's CUDA libraries
 find_package(Torch)
 if(NOT Torch_FOUND)
   message(FATAL_ERROR
@@ -45,6 +46,24 @@ endif()
 if(Torch_VERSION VERSION_LESS WIZARD_MIN_TORCH_VERSION)
   message(FATAL_ERROR "wizard: LibTorch ${Torch_VERSION} at ${Torch_DIR} is too old; "
                       "wizard needs ${WIZARD_MIN_TORCH_VERSION} or newer.")
+endif()
+
+# LibTorch 2.14 and later refuse to compile below C++20 (ATen/ATen.h says so), earlier ones
+# need C++17: every target of the tree takes the standard its LibTorch asks for.
+foreach(_dir IN LISTS TORCH_INCLUDE_DIRS)
+  if(EXISTS "${_dir}/ATen/ATen.h")
+    file(STRINGS "${_dir}/ATen/ATen.h" _aten_cxx20 REGEX "__cplusplus < 202002L")
+    if(_aten_cxx20)
+      set(CMAKE_CXX_STANDARD 20)
+    endif()
+    break()
+  endif()
+endforeach()
+# GCC 12 warns falsely about std::string concatenation in C++20 at -O3 (-Wrestrict inside
+# libstdc++; GCC bug 105329).
+if(CMAKE_CXX_STANDARD GREATER_EQUAL 20 AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
+   AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  add_compile_options(-Wno-restrict)
 endif()
 
 # LibTorch's CMake config puts its required flags (the C++ ABI switch) in TORCH_CXX_FLAGS.
@@ -83,4 +102,5 @@ if(EXISTS "${WIZARD_TORCH_LIBRARY_DIR}/libc10_cuda.so")
 else()
   set(WIZARD_TORCH_CUDA OFF)
 endif()
-message(STATUS "wizard: LibTorch ${Torch_VERSION} (CUDA: ${WIZARD_TORCH_CUDA}) from ${Torch_DIR}")
+message(STATUS "wizard: LibTorch ${Torch_VERSION} (CUDA: ${WIZARD_TORCH_CUDA}, C++${CMAKE_CXX_STANDARD}) "
+               "from ${Torch_DIR}")

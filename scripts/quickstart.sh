@@ -2,10 +2,13 @@
 # Builds wizard (without tests), writes a tiny random model, and trains it on the
 # quickstart task (examples/quickstart/config.toml), printing the held-out
 # figures before and after. Extra arguments go to `wizard run` (e.g. --set ...).
+# WIZARD_NO_BUILD=1 uses the wizard already built in $WIZARD_BUILD_DIR (scripts/gpu-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/build.sh -DWIZARD_BUILD_TESTS=OFF -DWIZARD_BUILD_BENCHMARKS=OFF
+if [ "${WIZARD_NO_BUILD:-0}" != 1 ]; then
+  scripts/build.sh -DWIZARD_BUILD_TESTS=OFF -DWIZARD_BUILD_BENCHMARKS=OFF
+fi
 wizard="${WIZARD_BUILD_DIR:-build}/bin/wizard"
 
 # A short RoPE wavelength (theta 1e4) lets a model this small tell nearby positions apart.

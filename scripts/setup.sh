@@ -25,13 +25,10 @@ for arg in "$@"; do
 done
 
 # --- Debian packages --------------------------------------------------------------------
-packages=(
-  build-essential cmake ninja-build pkg-config ccache git
-  libboost-dev libboost-filesystem-dev libboost-program-options-dev
-  libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
-  libicu-dev libonig-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-)
+# shellcheck source=debian-packages.sh
+source scripts/debian-packages.sh
+packages=("${wizard_tool_packages[@]}" "${wizard_library_packages[@]}"
+          "${wizard_benchmark_packages[@]}")
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi

@@ -1,0 +1,15 @@
+# The Debian packages wizard builds with, named once for the scripts that install them
+# (scripts/setup.sh, as root) and unpack them (scripts/gpu-check.sh, without root).
+# Sourced, not run. Names that hold on Debian 12 (bookworm) and 13 (trixie).
+
+# Libraries and headers the tree builds against (tests included).
+wizard_library_packages=(
+  libboost-dev libboost-filesystem-dev libboost-program-options-dev
+  libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
+  libicu-dev libonig-dev
+  libgtest-dev libgmock-dev
+)
+# Only the micro-benchmarks (WIZARD_BUILD_BENCHMARKS) use it.
+wizard_benchmark_packages=(libbenchmark-dev)
+# The tools that build it.
+wizard_tool_packages=(build-essential cmake ninja-build pkg-config ccache git)

@@ -7,9 +7,9 @@
 
 #include <random>
 
+#include "base/utf8.hpp"
 #include "test_support.hpp"
 #include "tokenizer/regex.hpp"
-#include "tokenizer/utf8.hpp"
 #include "wizard/base/error.hpp"
 
 namespace {
@@ -170,7 +170,7 @@ std::string random_text(std::mt19937& random) {
   std::uniform_int_distribution<std::size_t> pick(0, std::size(alphabet) - 1), length(0, 24);
   std::string text;
   for (std::size_t i = length(random); i > 0; --i)
-    wizard::tokenizer::append_utf8(text, alphabet[pick(random)]);
+    wizard::utf8::append(text, alphabet[pick(random)]);
   return text;
 }
 

@@ -13,9 +13,9 @@
 #include <random>
 #include <thread>
 
+#include "base/utf8.hpp"
 #include "test_support.hpp"
 #include "tokenizer/regex.hpp"
-#include "tokenizer/utf8.hpp"
 #include "wizard/tokenizer/tokenizer.hpp"
 
 namespace {
@@ -63,7 +63,7 @@ const std::vector<std::string>& novel_words_corpus() {
         std::u32string text;
         for (std::size_t i = 0;
              i < doc.size();) {  // whole characters, so shuffling keeps UTF-8 valid
-          const auto cp = wizard::tokenizer::decode_utf8(doc, i);
+          const auto cp = wizard::utf8::decode(doc, i);
           text.push_back(cp.value);
           i += cp.length;
         }
@@ -75,9 +75,9 @@ const std::vector<std::string>& novel_words_corpus() {
                        text.begin() + static_cast<long>(end), random);
           begin = end + 1;
         }
-        std::string utf8;
-        for (const char32_t cp : text) wizard::tokenizer::append_utf8(utf8, cp);
-        out.push_back(utf8);
+        std::string encoded;
+        for (const char32_t cp : text) wizard::utf8::append(encoded, cp);
+        out.push_back(encoded);
       }
     return out;
   }();

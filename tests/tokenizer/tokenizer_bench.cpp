@@ -15,6 +15,8 @@
 
 #include "base/utf8.hpp"
 #include "test_support.hpp"
+#include "tokenizer/onig_regex.hpp"
+#include "tokenizer/pattern.hpp"
 #include "tokenizer/regex.hpp"
 #include "wizard/tokenizer/tokenizer.hpp"
 
@@ -90,20 +92,26 @@ std::size_t total_bytes(const std::vector<std::string>& docs) {
   return bytes;
 }
 
-const Tokenizer& fixture_tokenizer(const std::string& name) {
-  static std::map<std::string, Tokenizer> loaded;
-  auto it = loaded.find(name);
-  if (it == loaded.end())
+using wizard::tokenizer::RegexEngine;
+
+// Tokenizers are loaded once per engine: the engine is chosen when their patterns compile.
+const Tokenizer& fixture_tokenizer(const std::string& name, RegexEngine engine) {
+  static std::map<std::pair<std::string, RegexEngine>, Tokenizer> loaded;
+  auto it = loaded.find({name, engine});
+  if (it == loaded.end()) {
+    wizard::tokenizer::set_regex_engine(engine);
     it = loaded
-             .emplace(name, Tokenizer::from_file(wizard::test::refs_dir() / "tokenizers" / name /
-                                                 "tokenizer.json"))
+             .emplace(std::make_pair(name, engine),
+                      Tokenizer::from_file(wizard::test::refs_dir() / "tokenizers" / name /
+                                           "tokenizer.json"))
              .first;
+  }
   return it->second;
 }
 
-void encode_single_thread(benchmark::State& state, const std::string& name,
+void encode_single_thread(benchmark::State& state, const std::string& name, RegexEngine engine,
                           const std::vector<std::string>& docs) {
-  const Tokenizer& tok = fixture_tokenizer(name);
+  const Tokenizer& tok = fixture_tokenizer(name, engine);
   std::size_t tokens = 0;
   for (auto _ : state)
     for (const std::string& doc : docs) {
@@ -116,9 +124,9 @@ void encode_single_thread(benchmark::State& state, const std::string& name,
       benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
 }
 
-void encode_all_threads(benchmark::State& state, const std::string& name,
+void encode_all_threads(benchmark::State& state, const std::string& name, RegexEngine engine,
                         const std::vector<std::string>& docs) {
-  const Tokenizer& tok = fixture_tokenizer(name);
+  const Tokenizer& tok = fixture_tokenizer(name, engine);
   for (auto _ : state) benchmark::DoNotOptimize(tok.encode_batch(docs, false, 0).data());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(docs)));
   state.counters["threads"] = static_cast<double>(std::thread::hardware_concurrency());
@@ -131,6 +139,18 @@ constexpr const char* kQwenPattern =
 // allow_linear false: the general backtracking VM that other patterns run on.
 void split_regex_wizard(benchmark::State& state, bool allow_linear) {
   const auto regex = wizard::tokenizer::Regex::compile(kQwenPattern, allow_linear);
+  const auto& docs = repeated_corpus();
+  for (auto _ : state)
+    for (const std::string& doc : docs) {
+      std::size_t matches = 0;
+      regex.for_each_match(doc, [&](std::size_t, std::size_t) { ++matches; });
+      benchmark::DoNotOptimize(matches);
+    }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(docs)));
+}
+
+void split_regex_oniguruma(benchmark::State& state) {
+  const auto regex = wizard::tokenizer::OnigRegex::compile(kQwenPattern);
   const auto& docs = repeated_corpus();
   for (auto _ : state)
     for (const std::string& doc : docs) {
@@ -172,18 +192,24 @@ const bool registered = [] {
   using Corpus = const std::vector<std::string>& (*)();
   const std::pair<const char*, Corpus> corpora[] = {{"mixed", repeated_corpus},
                                                     {"novel_words", novel_words_corpus}};
+  const std::pair<const char*, RegexEngine> engines[] = {{"handwritten", RegexEngine::HandWritten},
+                                                         {"oniguruma", RegexEngine::Oniguruma}};
   for (const std::string name : {"qwen3", "llama3"}) {
     for (const auto& [label, corpus] : corpora) {
-      const std::string prefix = "Encode/" + name + "/" + label;
-      benchmark::RegisterBenchmark((prefix + "/1_thread").c_str(), [name, corpus = corpus](
-                                                                       benchmark::State& s) {
-        encode_single_thread(s, name, corpus());
-      })->Unit(benchmark::kMillisecond);
-      benchmark::RegisterBenchmark(
-          (prefix + "/all_threads").c_str(),
-          [name, corpus = corpus](benchmark::State& s) { encode_all_threads(s, name, corpus()); })
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
+      for (const auto& [engine_name, engine] : engines) {
+        const std::string prefix = "Encode/" + name + "/" + label + "/" + std::string(engine_name);
+        benchmark::RegisterBenchmark((prefix + "/1_thread").c_str(), [name, engine = engine,
+                                                                      corpus = corpus](
+                                                                         benchmark::State& s) {
+          encode_single_thread(s, name, engine, corpus());
+        })->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark((prefix + "/all_threads").c_str(),
+                                     [name, engine = engine, corpus = corpus](benchmark::State& s) {
+                                       encode_all_threads(s, name, engine, corpus());
+                                     })
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+      }
     }
     benchmark::RegisterBenchmark(("Load/" + name).c_str(),
                                  [name](benchmark::State& s) { load(s, name); })
@@ -196,6 +222,8 @@ const bool registered = [] {
   benchmark::RegisterBenchmark("SplitRegex/wizard_vm", [](benchmark::State& s) {
     split_regex_wizard(s, false);
   })->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("SplitRegex/oniguruma", split_regex_oniguruma)
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("SplitRegex/icu", split_regex_icu)->Unit(benchmark::kMillisecond);
   return true;
 }();

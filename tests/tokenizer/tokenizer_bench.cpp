@@ -1,7 +1,8 @@
 // bench_tokenizer: encode throughput in MB/s of the fixture tokenizers (qwen3,
 // llama3) on mixed-language text, on one thread and on all cores, plus the
-// split regex alone (wizard's VM vs ICU's regex engine) that motivates the
-// hand-written matcher. Text comes from the fixture strings; nothing is downloaded.
+// split regex alone (wizard's engine vs Oniguruma, which HF tokenizers runs, and
+// ICU's regex engine) that motivates the hand-written matcher. Text comes from
+// the fixture strings; nothing is downloaded.
 //
 //   bench_tokenizer --benchmark_filter=Encode
 #include <benchmark/benchmark.h>
@@ -14,9 +15,8 @@
 #include <thread>
 
 #include "base/utf8.hpp"
+#include "oniguruma_reference.hpp"
 #include "test_support.hpp"
-#include "tokenizer/onig_regex.hpp"
-#include "tokenizer/pattern.hpp"
 #include "tokenizer/regex.hpp"
 #include "wizard/tokenizer/tokenizer.hpp"
 
@@ -92,26 +92,20 @@ std::size_t total_bytes(const std::vector<std::string>& docs) {
   return bytes;
 }
 
-using wizard::tokenizer::RegexEngine;
-
-// Tokenizers are loaded once per engine: the engine is chosen when their patterns compile.
-const Tokenizer& fixture_tokenizer(const std::string& name, RegexEngine engine) {
-  static std::map<std::pair<std::string, RegexEngine>, Tokenizer> loaded;
-  auto it = loaded.find({name, engine});
-  if (it == loaded.end()) {
-    wizard::tokenizer::set_regex_engine(engine);
+const Tokenizer& fixture_tokenizer(const std::string& name) {
+  static std::map<std::string, Tokenizer> loaded;
+  auto it = loaded.find(name);
+  if (it == loaded.end())
     it = loaded
-             .emplace(std::make_pair(name, engine),
-                      Tokenizer::from_file(wizard::test::refs_dir() / "tokenizers" / name /
-                                           "tokenizer.json"))
+             .emplace(name, Tokenizer::from_file(wizard::test::refs_dir() / "tokenizers" / name /
+                                                 "tokenizer.json"))
              .first;
-  }
   return it->second;
 }
 
-void encode_single_thread(benchmark::State& state, const std::string& name, RegexEngine engine,
+void encode_single_thread(benchmark::State& state, const std::string& name,
                           const std::vector<std::string>& docs) {
-  const Tokenizer& tok = fixture_tokenizer(name, engine);
+  const Tokenizer& tok = fixture_tokenizer(name);
   std::size_t tokens = 0;
   for (auto _ : state)
     for (const std::string& doc : docs) {
@@ -124,9 +118,9 @@ void encode_single_thread(benchmark::State& state, const std::string& name, Rege
       benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
 }
 
-void encode_all_threads(benchmark::State& state, const std::string& name, RegexEngine engine,
+void encode_all_threads(benchmark::State& state, const std::string& name,
                         const std::vector<std::string>& docs) {
-  const Tokenizer& tok = fixture_tokenizer(name, engine);
+  const Tokenizer& tok = fixture_tokenizer(name);
   for (auto _ : state) benchmark::DoNotOptimize(tok.encode_batch(docs, false, 0).data());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(docs)));
   state.counters["threads"] = static_cast<double>(std::thread::hardware_concurrency());
@@ -149,8 +143,9 @@ void split_regex_wizard(benchmark::State& state, bool allow_linear) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(docs)));
 }
 
+// Oniguruma as HF tokenizers runs it: one search per match.
 void split_regex_oniguruma(benchmark::State& state) {
-  const auto regex = wizard::tokenizer::OnigRegex::compile(kQwenPattern);
+  const wizard::test::OnigurumaRegex regex(kQwenPattern);
   const auto& docs = repeated_corpus();
   for (auto _ : state)
     for (const std::string& doc : docs) {
@@ -192,24 +187,18 @@ const bool registered = [] {
   using Corpus = const std::vector<std::string>& (*)();
   const std::pair<const char*, Corpus> corpora[] = {{"mixed", repeated_corpus},
                                                     {"novel_words", novel_words_corpus}};
-  const std::pair<const char*, RegexEngine> engines[] = {{"handwritten", RegexEngine::HandWritten},
-                                                         {"oniguruma", RegexEngine::Oniguruma}};
   for (const std::string name : {"qwen3", "llama3"}) {
     for (const auto& [label, corpus] : corpora) {
-      for (const auto& [engine_name, engine] : engines) {
-        const std::string prefix = "Encode/" + name + "/" + label + "/" + std::string(engine_name);
-        benchmark::RegisterBenchmark((prefix + "/1_thread").c_str(), [name, engine = engine,
-                                                                      corpus = corpus](
-                                                                         benchmark::State& s) {
-          encode_single_thread(s, name, engine, corpus());
-        })->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark((prefix + "/all_threads").c_str(),
-                                     [name, engine = engine, corpus = corpus](benchmark::State& s) {
-                                       encode_all_threads(s, name, engine, corpus());
-                                     })
-            ->Unit(benchmark::kMillisecond)
-            ->UseRealTime();
-      }
+      const std::string prefix = "Encode/" + name + "/" + label;
+      benchmark::RegisterBenchmark((prefix + "/1_thread").c_str(), [name, corpus = corpus](
+                                                                       benchmark::State& s) {
+        encode_single_thread(s, name, corpus());
+      })->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(
+          (prefix + "/all_threads").c_str(),
+          [name, corpus = corpus](benchmark::State& s) { encode_all_threads(s, name, corpus()); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
     }
     benchmark::RegisterBenchmark(("Load/" + name).c_str(),
                                  [name](benchmark::State& s) { load(s, name); })

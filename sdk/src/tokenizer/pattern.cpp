@@ -1,8 +1,5 @@
 #include "tokenizer/pattern.hpp"
 
-#include <atomic>
-#include <cstdlib>
-
 #include "wizard/base/error.hpp"
 
 namespace wizard::tokenizer {
@@ -25,25 +22,9 @@ Pattern Pattern::literal(std::string text) {
   return pattern;
 }
 
-namespace {
-// WIZARD_REGEX_ENGINE=oniguruma runs the test suites on Oniguruma while both engines exist.
-std::atomic<RegexEngine> engine{[] {
-  const char* name = std::getenv("WIZARD_REGEX_ENGINE");
-  return name && std::string(name) == "oniguruma" ? RegexEngine::Oniguruma
-                                                  : RegexEngine::HandWritten;
-}()};
-}  // namespace
-
-void set_regex_engine(RegexEngine value) {
-  engine = value;
-}
-
 Pattern Pattern::regex(std::string_view text) {
   Pattern pattern;
-  if (engine == RegexEngine::Oniguruma)
-    pattern.onig_ = OnigRegex::compile(text);
-  else
-    pattern.regex_ = Regex::compile(text);
+  pattern.regex_ = Regex::compile(text);
   return pattern;
 }
 

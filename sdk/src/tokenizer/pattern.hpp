@@ -8,15 +8,10 @@
 #include <vector>
 
 #include "tokenizer/json_view.hpp"
-#include "tokenizer/onig_regex.hpp"
 #include "tokenizer/pieces.hpp"
 #include "tokenizer/regex.hpp"
 
 namespace wizard::tokenizer {
-
-// Which engine Pattern::regex compiles with (both kept while they are measured side by side).
-enum class RegexEngine { HandWritten, Oniguruma };
-void set_regex_engine(RegexEngine engine);
 
 class Pattern {
  public:
@@ -29,10 +24,6 @@ class Pattern {
   void for_each_match(std::string_view text, OnMatch&& on_match) const {
     if (regex_) {
       regex_->for_each_match(text, on_match);
-      return;
-    }
-    if (onig_) {
-      onig_->for_each_match(text, on_match);
       return;
     }
     if (literal_.empty()) return;
@@ -51,7 +42,6 @@ class Pattern {
  private:
   std::string literal_;
   std::optional<Regex> regex_;
-  std::optional<OnigRegex> onig_;
 };
 
 }  // namespace wizard::tokenizer

@@ -1,14 +1,15 @@
-#include "tokenizer/onig_regex.hpp"
+#include "oniguruma_reference.hpp"
 
 #include <oniguruma.h>
 
 #include <mutex>
 
+#include "base/utf8.hpp"
 #include "wizard/base/error.hpp"
 
-namespace wizard::tokenizer {
+namespace wizard::test {
 
-struct OnigRegex::Compiled {
+struct OnigurumaRegex::Compiled {
   regex_t* regex = nullptr;
   ~Compiled() { onig_free(regex); }
 };
@@ -22,7 +23,8 @@ std::string onig_message(int code, OnigErrorInfo* info) {
   return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(length));
 }
 
-// One match region per thread, reused by every search of that thread.
+// One match region per thread, reused by every search of that thread (a compiled regex is
+// read-only during a search, so threads may share it).
 OnigRegion* thread_region() {
   struct Region {
     OnigRegion* region = onig_region_new();
@@ -34,15 +36,13 @@ OnigRegion* thread_region() {
 
 }  // namespace
 
-OnigRegex OnigRegex::compile(std::string_view pattern) {
-  OnigRegex out;
-  out.pattern_ = std::string(pattern);
+OnigurumaRegex::OnigurumaRegex(std::string_view pattern) : pattern_(pattern) {
   auto compiled = std::make_shared<Compiled>();
-  const auto* begin = reinterpret_cast<const OnigUChar*>(out.pattern_.data());
+  const auto* begin = reinterpret_cast<const OnigUChar*>(pattern_.data());
   OnigErrorInfo info{};
   int status;
   {
-    // Oniguruma's initialisation and compiler share global state (the onig crate locks too).
+    // Initialisation and the compiler share global state (the onig crate locks too).
     static std::mutex mutex;
     const std::lock_guard<std::mutex> lock(mutex);
     static const int initialized = [] {
@@ -51,17 +51,16 @@ OnigRegex OnigRegex::compile(std::string_view pattern) {
     }();
     if (initialized != ONIG_NORMAL)
       throw Error("Oniguruma failed to initialise: " + onig_message(initialized, nullptr));
-    status = onig_new(&compiled->regex, begin, begin + out.pattern_.size(), ONIG_OPTION_NONE,
+    status = onig_new(&compiled->regex, begin, begin + pattern_.size(), ONIG_OPTION_NONE,
                       ONIG_ENCODING_UTF8, ONIG_SYNTAX_DEFAULT, &info);
   }
   if (status != ONIG_NORMAL)
-    throw Error("regex \"" + out.pattern_ + "\" does not compile: " + onig_message(status, &info));
-  out.compiled_ = std::move(compiled);
-  return out;
+    throw Error("regex \"" + pattern_ + "\" does not compile: " + onig_message(status, &info));
+  compiled_ = std::move(compiled);
 }
 
-bool OnigRegex::find(std::string_view text, std::size_t from, std::size_t& begin,
-                     std::size_t& end) const {
+bool OnigurumaRegex::find(std::string_view text, std::size_t from, std::size_t& begin,
+                          std::size_t& end) const {
   static const char empty = 0;
   const auto* start = reinterpret_cast<const OnigUChar*>(text.empty() ? &empty : text.data());
   const auto* stop = start + text.size();
@@ -69,12 +68,22 @@ bool OnigRegex::find(std::string_view text, std::size_t from, std::size_t& begin
   const int found =
       onig_search(compiled_->regex, start, stop, start + from, stop, region, ONIG_OPTION_NONE);
   if (found == ONIG_MISMATCH) return false;
-  if (found < 0)
-    throw Error("regex \"" + pattern_ + "\" failed on a text of " + std::to_string(text.size()) +
-                " bytes: " + onig_message(found, nullptr));
+  if (found < 0) throw Error("regex \"" + pattern_ + "\" failed: " + onig_message(found, nullptr));
   begin = static_cast<std::size_t>(region->beg[0]);
   end = static_cast<std::size_t>(region->end[0]);
   return true;
 }
 
-}  // namespace wizard::tokenizer
+std::size_t OnigurumaRegex::next_character_length(std::string_view text, std::size_t at) {
+  return at < text.size() ? utf8::decode(text, at).length : 1;
+}
+
+std::vector<std::string> OnigurumaRegex::matches(std::string_view text) const {
+  std::vector<std::string> out;
+  for_each_match(text, [&](std::size_t begin, std::size_t end) {
+    out.emplace_back(text.substr(begin, end - begin));
+  });
+  return out;
+}
+
+}  // namespace wizard::test

@@ -68,6 +68,11 @@ TEST(ApplyChatTemplate, ContinueFinalMessageCutsAfterTheFinalContent) {
             "[abc][abc");  // the last occurrence
 }
 
+TEST(ApplyChatTemplate, ContinueFinalMessageFindsContentWithInvalidUtf8) {
+  // The template sees U+FFFD for the invalid byte (base/utf8.hpp); the cut looks for the same.
+  EXPECT_EQ(continued(kBracketed, conversation("ab\xFF  ")), "[x][ab\uFFFD  ");
+}
+
 TEST(ApplyChatTemplate, ContinueFinalMessageUsesTheLastTextBlock) {
   const ChatTemplate blocks(
       "{% for m in messages %}{% for b in m.content %}{% if b.text is defined %}<{{ b.text }}>{% "

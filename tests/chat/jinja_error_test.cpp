@@ -88,6 +88,8 @@ TEST(JinjaErrors, RuntimeErrorsPointAtTheExpression) {
        "separators must be a pair"},
       {"{{ namespace() | tojson }}", 1, 18, "Object of type Namespace is not JSON serializable"},
       {"{{ 'x'|trim(1) }}", 1, 8, "strip() argument must be str, not int"},
+      {"{{ '%c'|format(1114112) }}", 1, 9, "%c arg not in range(0x110000)"},
+      {"{{ '{:c}'.format(-1) }}", 1, 17, "%c arg not in range(0x110000)"},
       {"{{ d.items(1) }}", 1, 11, "takes no arguments"},
       {"{% macro m(a) %}x{% endmacro %}{{ m(1, 2) }}", 1, 36,
        "macro 'm' takes not more than 1 argument(s)"},

@@ -76,5 +76,21 @@ TEST(JinjaExpressions, ValuesFromJsonKeepTheirTypes) {
       "2 2.0 1e+300 -0.5 False 0.5 4.0");
 }
 
+// Python's repr (Jinja2 3.1 printed these): characters str.isprintable() rejects are escaped.
+TEST(JinjaExpressions, ListsPrintStringsWithPythonsRepr) {
+  const auto context =
+      nlohmann::ordered_json::parse(R"({"x": ["\u0600", "\u00e9", "\u0378", "a\u00a0b"]})");
+  EXPECT_EQ(render("{{ x }} {{ x[0] }}|{{ x[0]|length }}", context),
+            "['\\u0600', '\u00e9', '\\u0378', 'a\\xa0b'] \u0600|1");
+}
+
+// Python strings cannot hold invalid UTF-8; a C++ caller's can. Each maximal invalid subpart
+// reads as one U+FFFD (base/utf8.hpp), in the context and in the template's source.
+TEST(JinjaExpressions, InvalidUtf8ReadsAsReplacementCharacters) {
+  const nlohmann::ordered_json context = {{"s", "a\xFF\xE2\x82\u00e9"}};
+  EXPECT_EQ(render("{{ s|length }} {{ s|upper }} {{ s[1] }} {{ [s] }} {{ s }} \xC3", context),
+            "4 A\uFFFD\uFFFD\u00c9 \uFFFD ['a\uFFFD\uFFFD\u00e9'] a\uFFFD\uFFFD\u00e9 \uFFFD");
+}
+
 }  // namespace
 }  // namespace wizard::chat_test

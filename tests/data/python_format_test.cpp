@@ -31,6 +31,9 @@ TEST(PythonFormat, ValuesPrintAsPythonStrDoes) {
   EXPECT_EQ(python_str(Row::parse(R"([1, "a", null, {"k": "it's"}])")),
             R"([1, 'a', None, {'k': "it's"}])");
   EXPECT_EQ(python_repr(Row("tab\there\\ 'q' \"d\"\n")), R"('tab\there\\ \'q\' "d"\n')");
+  // repr escapes what str.isprintable() rejects (CPython 3.11 printed these).
+  EXPECT_EQ(python_str(Row::parse(R"(["a\u00a0b", "\u200b", "\u00e9", "\u0085"])")),
+            "['a\\xa0b', '\\u200b', '\u00e9', '\\x85']");
 }
 
 TEST(PythonFormat, MissingColumnNamesItAndTheColumnsThereAre) {

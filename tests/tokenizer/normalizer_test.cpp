@@ -37,6 +37,10 @@ TEST(Normalizer, PrependReplaceStrip) {
   EXPECT_EQ(normalize({{"type", "Replace"}, {"pattern", {{"Regex", R"(\s+)"}}}, {"content", " "}},
                       "a \t\n b"),
             "a b");
+  // No empty match right after "aa" (the onig crate's find_iter); HF tokenizers 0.23 gives this.
+  EXPECT_EQ(
+      normalize({{"type", "Replace"}, {"pattern", {{"Regex", "a*"}}}, {"content", "-"}}, "baab"),
+      "-b-b-");
   EXPECT_EQ(
       normalize({{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}, " \u3000x "),
       "x ");

@@ -1,7 +1,8 @@
 // bench_tokenizer: encode throughput in MB/s of the fixture tokenizers (qwen3,
 // llama3) on mixed-language text, on one thread and on all cores, plus the
-// split regex alone (wizard's VM vs ICU's regex engine) that motivates the
-// hand-written matcher. Text comes from the fixture strings; nothing is downloaded.
+// split regex alone (wizard's engine vs Oniguruma, which HF tokenizers runs, and
+// ICU's regex engine) that motivates the hand-written matcher. Text comes from
+// the fixture strings; nothing is downloaded.
 //
 //   bench_tokenizer --benchmark_filter=Encode
 #include <benchmark/benchmark.h>
@@ -13,9 +14,10 @@
 #include <random>
 #include <thread>
 
+#include "base/utf8.hpp"
+#include "oniguruma_reference.hpp"
 #include "test_support.hpp"
 #include "tokenizer/regex.hpp"
-#include "tokenizer/utf8.hpp"
 #include "wizard/tokenizer/tokenizer.hpp"
 
 namespace {
@@ -63,7 +65,7 @@ const std::vector<std::string>& novel_words_corpus() {
         std::u32string text;
         for (std::size_t i = 0;
              i < doc.size();) {  // whole characters, so shuffling keeps UTF-8 valid
-          const auto cp = wizard::tokenizer::decode_utf8(doc, i);
+          const auto cp = wizard::utf8::decode(doc, i);
           text.push_back(cp.value);
           i += cp.length;
         }
@@ -75,9 +77,9 @@ const std::vector<std::string>& novel_words_corpus() {
                        text.begin() + static_cast<long>(end), random);
           begin = end + 1;
         }
-        std::string utf8;
-        for (const char32_t cp : text) wizard::tokenizer::append_utf8(utf8, cp);
-        out.push_back(utf8);
+        std::string encoded;
+        for (const char32_t cp : text) wizard::utf8::append(encoded, cp);
+        out.push_back(encoded);
       }
     return out;
   }();
@@ -131,6 +133,19 @@ constexpr const char* kQwenPattern =
 // allow_linear false: the general backtracking VM that other patterns run on.
 void split_regex_wizard(benchmark::State& state, bool allow_linear) {
   const auto regex = wizard::tokenizer::Regex::compile(kQwenPattern, allow_linear);
+  const auto& docs = repeated_corpus();
+  for (auto _ : state)
+    for (const std::string& doc : docs) {
+      std::size_t matches = 0;
+      regex.for_each_match(doc, [&](std::size_t, std::size_t) { ++matches; });
+      benchmark::DoNotOptimize(matches);
+    }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(docs)));
+}
+
+// Oniguruma as HF tokenizers runs it: one search per match.
+void split_regex_oniguruma(benchmark::State& state) {
+  const wizard::test::OnigurumaRegex regex(kQwenPattern);
   const auto& docs = repeated_corpus();
   for (auto _ : state)
     for (const std::string& doc : docs) {
@@ -196,6 +211,8 @@ const bool registered = [] {
   benchmark::RegisterBenchmark("SplitRegex/wizard_vm", [](benchmark::State& s) {
     split_regex_wizard(s, false);
   })->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("SplitRegex/oniguruma", split_regex_oniguruma)
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("SplitRegex/icu", split_regex_icu)->Unit(benchmark::kMillisecond);
   return true;
 }();

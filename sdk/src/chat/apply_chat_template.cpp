@@ -1,5 +1,6 @@
 #include "wizard/chat/apply_chat_template.hpp"
 
+#include "base/utf8.hpp"
 #include "chat/chat_template_access.hpp"
 #include "chat/jinja_json.hpp"
 #include "chat/jinja_unicode.hpp"
@@ -41,11 +42,12 @@ std::string final_message_text(const ChatTemplate& chat_template,
   if (!final_message.is_object() || content == final_message.end()) {
     fail(chat_template, "continue_final_message: the final message has no \"content\"");
   }
-  if (content->is_string()) return content->get<std::string>();
+  // Invalid UTF-8 reads as U+FFFD, as the template saw it (jinja::from_json).
+  if (content->is_string()) return utf8::replace_invalid(content->get<std::string>());
   if (content->is_array()) {
     for (auto block = content->rbegin(); block != content->rend(); ++block) {
       if (block->is_object() && block->contains("text") && (*block)["text"].is_string()) {
-        return (*block)["text"].get<std::string>();
+        return utf8::replace_invalid((*block)["text"].get<std::string>());
       }
     }
     fail(chat_template,

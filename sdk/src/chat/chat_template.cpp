@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/utf8.hpp"
 #include "chat/jinja_interpreter.hpp"
 #include "chat/jinja_json.hpp"
 #include "chat/jinja_lexer.hpp"
@@ -38,7 +39,7 @@ ChatTemplateError to_error(const jinja::Fault& fault, const std::string& templat
     line = 1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
     const std::size_t last_newline = before.rfind('\n');
     const std::size_t line_start = last_newline == std::string_view::npos ? 0 : last_newline + 1;
-    column = 1 + jinja::unicode::length(before.substr(line_start));
+    column = 1 + utf8::count(before.substr(line_start));
   }
   return ChatTemplateError(template_name, line, column, fault.message(),
                            fault.raised_by_template());
@@ -59,7 +60,7 @@ ChatTemplateError::ChatTemplateError(const std::string& template_name, std::size
 ChatTemplateError::~ChatTemplateError() = default;
 
 ChatTemplate::ChatTemplate(std::string source, std::string name)
-    : name_(std::move(name)), source_(std::move(source)) {
+    : name_(std::move(name)), source_(utf8::replace_invalid(source)) {
   try {
     program_ = std::make_shared<const jinja::Program>(jinja::parse(source_));
   } catch (const jinja::Fault& fault) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/python_repr.hpp"
+#include "base/utf8.hpp"
 #include "chat/jinja_builtins.hpp"
 #include "chat/jinja_filter_support.hpp"
 #include "chat/jinja_format.hpp"
@@ -156,7 +158,7 @@ Value filter_int(const Value& input, const Arguments& args) {
   // Jinja's quirk: "42.23"|int is 42, through float.
   if (auto number = parse_python_float(input)) {
     if (!std::isfinite(*number))
-      fail("cannot convert float " + float_repr(*number) + " to integer");
+      fail("cannot convert float " + python::float_repr(*number) + " to integer");
     return Value::integer(static_cast<std::int64_t>(*number));
   }
   return bound.get_or(0, Value::integer(0));
@@ -445,10 +447,10 @@ Value filter_title(const Value& input, const Arguments& args) {
   std::string out;
   bool word_start = true;
   for (std::size_t pos = 0; pos < text.size();) {
-    const char32_t c = unicode::next(text, pos);
+    const char32_t c = utf8::next(text, pos);
     const bool boundary =
         unicode::is_space(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
-    unicode::append(out, boundary ? c : (word_start ? unicode::to_upper(c) : unicode::to_lower(c)));
+    utf8::append(out, boundary ? c : (word_start ? unicode::to_upper(c) : unicode::to_lower(c)));
     word_start = boundary;
   }
   return Value::string(std::move(out));
@@ -497,11 +499,10 @@ Value filter_truncate(const Value& input, const Arguments& args) {
   const std::int64_t limit = bound.has(0) ? bound.get(0).as_int() : 255;
   const std::string end = bound.has(2) ? to_str(bound.get(2)) : "...";
   const std::int64_t leeway = bound.has(3) && !bound.get(3).is_none() ? bound.get(3).as_int() : 5;
-  const auto end_length = static_cast<std::int64_t>(unicode::length(end));
+  const auto end_length = static_cast<std::int64_t>(utf8::count(end));
   if (limit < end_length)
     fail("expected length >= " + std::to_string(end_length) + ", got " + std::to_string(limit));
-  if (static_cast<std::int64_t>(unicode::length(text)) <= limit + leeway)
-    return Value::string(text);
+  if (static_cast<std::int64_t>(utf8::count(text)) <= limit + leeway) return Value::string(text);
   const Value head = get_slice(Value::string(text), Value::none(),
                                Value::integer(limit - end_length), Value::none());
   if (bound.get(1).truthy()) return Value::string(head.as_string() + end);
@@ -534,7 +535,7 @@ Value filter_wordcount(const Value& input, const Arguments& args) {
   std::int64_t words = 0;
   bool in_word = false;
   for (std::size_t pos = 0; pos < text.size();) {
-    const char32_t c = unicode::next(text, pos);
+    const char32_t c = utf8::next(text, pos);
     const bool word_char = unicode::is_alpha(c) || unicode::is_digit(c) || c == '_';
     if (word_char && !in_word) ++words;
     in_word = word_char;

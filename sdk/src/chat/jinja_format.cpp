@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "base/python_repr.hpp"
+#include "base/utf8.hpp"
 #include "chat/jinja_operators.hpp"
 #include "chat/jinja_python.hpp"
 #include "chat/jinja_unicode.hpp"
@@ -76,7 +78,7 @@ std::string format_float_digits(double magnitude, const Spec& spec) {
     suffix = "%";
   }
   if (type == 0) {
-    if (spec.precision < 0) return float_repr(magnitude);
+    if (spec.precision < 0) return python::float_repr(magnitude);
     type = 'g';  // Python: like 'g', but at least one digit after the point
   }
   char format[16];
@@ -98,7 +100,7 @@ std::string pad(const std::string& sign, const std::string& body, const Spec& sp
                 char default_align) {
   const char align = spec.align ? spec.align : (spec.zero ? '=' : default_align);
   const std::string fill = spec.zero && !spec.align ? "0" : spec.fill;
-  const auto length = static_cast<std::int64_t>(unicode::length(sign) + unicode::length(body));
+  const auto length = static_cast<std::int64_t>(utf8::count(sign) + utf8::count(body));
   const std::int64_t missing = spec.width > length ? spec.width - length : 0;
   const auto repeat = [&](std::int64_t n) {
     std::string out;
@@ -138,15 +140,17 @@ std::string format_value(const Value& value, const Spec& spec) {
     } else {
       text = to_str(value);
     }
-    if (spec.precision >= 0 && unicode::length(text) > static_cast<std::size_t>(spec.precision)) {
-      text = text.substr(0, unicode::boundaries(text)[static_cast<std::size_t>(spec.precision)]);
+    if (spec.precision >= 0 && utf8::count(text) > static_cast<std::size_t>(spec.precision)) {
+      text = text.substr(0, utf8::boundaries(text)[static_cast<std::size_t>(spec.precision)]);
     }
     return pad("", text, spec, '<');
   }
   if (type == 'c') {
     if (!value.is_integral()) fail("%c requires an int");
+    const std::int64_t code_point = value.as_int();
+    if (code_point < 0 || code_point > 0x10FFFF) fail("%c arg not in range(0x110000)");
     std::string text;
-    unicode::append(text, static_cast<char32_t>(value.as_int()));
+    utf8::append(text, static_cast<char32_t>(code_point));
     return pad("", text, spec, '<');
   }
   if (!value.is_number()) {
@@ -210,7 +214,7 @@ Spec parse_format_spec(const std::string& text) {
   const auto is_align = [](char c) { return c == '<' || c == '>' || c == '^' || c == '='; };
   // [[fill]align]: the fill may be any single character (possibly multi-byte).
   std::size_t after_first = 0;
-  if (!text.empty()) unicode::next(text, after_first);
+  if (!text.empty()) utf8::next(text, after_first);
   if (after_first < text.size() && is_align(text[after_first])) {
     spec.fill = text.substr(0, after_first);
     spec.align = text[after_first];

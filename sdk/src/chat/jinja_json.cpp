@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "base/python_repr.hpp"
+#include "base/utf8.hpp"
 #include "chat/jinja_python.hpp"
 #include "chat/jinja_unicode.hpp"
 
@@ -30,7 +32,8 @@ Value from_json(const nlohmann::ordered_json& json) {
     case Type::number_float:
       return Value::real(json.get<double>());
     case Type::string:
-      return Value::string(json.get_ref<const std::string&>());
+      // Python strings cannot hold invalid UTF-8: it reads as U+FFFD, as in the tokenizer.
+      return Value::string(utf8::replace_invalid(json.get_ref<const std::string&>()));
     case Type::array: {
       List items;
       items.reserve(json.size());
@@ -40,7 +43,8 @@ Value from_json(const nlohmann::ordered_json& json) {
     case Type::object: {
       Dict entries;
       entries.reserve(json.size());
-      for (const auto& [key, item] : json.items()) entries.set(key, from_json(item));
+      for (const auto& [key, item] : json.items())
+        entries.set(utf8::replace_invalid(key), from_json(item));
       return Value::dict(std::move(entries));
     }
     case Type::binary:
@@ -57,7 +61,7 @@ void append_json_string(std::string& out, const std::string& text, bool ensure_a
   out += '"';
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t start = pos;
-    const char32_t c = unicode::next(text, pos);
+    const char32_t c = utf8::next(text, pos);
     switch (c) {
       case '"':
         out += "\\\"";
@@ -144,7 +148,7 @@ class JsonWriter {
     } else if (std::isinf(number)) {
       out += number > 0 ? "Infinity" : "-Infinity";
     } else {
-      out += float_repr(number);
+      out += python::float_repr(number);
     }
   }
 

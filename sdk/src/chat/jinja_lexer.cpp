@@ -1,5 +1,6 @@
 #include "chat/jinja_lexer.hpp"
 
+#include "base/utf8.hpp"
 #include "chat/jinja_unicode.hpp"
 #include "chat/jinja_value.hpp"
 
@@ -103,7 +104,7 @@ std::string unescape(std::string_view body, std::size_t offset) {
           code_point = code_point * 16 + static_cast<char32_t>(v);
         }
         if (code_point > 0x10FFFF) fail_at(offset, "illegal Unicode character in a string literal");
-        unicode::append(out, code_point);
+        utf8::append(out, code_point);
         i += digits;
         break;
       }
@@ -119,7 +120,7 @@ std::string unescape(std::string_view body, std::size_t offset) {
             code_point = code_point * 8 + static_cast<char32_t>(body[i + k] - '0');
             ++k;
           }
-          unicode::append(out, code_point);
+          utf8::append(out, code_point);
           i += k - 1;
         } else {
           out += '\\';  // Python keeps unknown escapes as written
@@ -262,7 +263,7 @@ class Lexer {
   std::size_t skip_spaces(std::size_t p) const {
     while (p < s_.size()) {
       std::size_t q = p;
-      if (!unicode::is_space(unicode::next(s_, q))) break;
+      if (!unicode::is_space(utf8::next(s_, q))) break;
       p = q;
     }
     return p;
@@ -344,7 +345,7 @@ class Lexer {
         }
       }
       std::size_t q = p;
-      if (unicode::is_space(unicode::next(s_, q))) {
+      if (unicode::is_space(utf8::next(s_, q))) {
         p = q;
         continue;
       }

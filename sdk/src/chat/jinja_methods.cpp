@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/utf8.hpp"
 #include "chat/jinja_format.hpp"
 #include "chat/jinja_iterables.hpp"
 #include "chat/jinja_operators.hpp"
@@ -17,13 +18,13 @@ using unicode::Side;
 // ---- helpers for Python's code-point indices ----
 
 std::int64_t code_point_index(const std::string& text, std::size_t byte_offset) {
-  return static_cast<std::int64_t>(unicode::length(std::string_view(text).substr(0, byte_offset)));
+  return static_cast<std::int64_t>(utf8::count(std::string_view(text).substr(0, byte_offset)));
 }
 
 // The byte range [begin, end) that Python's optional start/end arguments select.
 std::pair<std::size_t, std::size_t> byte_range(const std::string& text, const Value& start,
                                                const Value& end) {
-  const auto bounds = unicode::boundaries(text);
+  const auto bounds = utf8::boundaries(text);
   const auto n = static_cast<std::int64_t>(bounds.size() - 1);
   const auto clamp = [&](const Value& v, std::int64_t fallback) {
     if (v.is_none() || v.is_undefined()) return fallback;
@@ -181,7 +182,7 @@ Value str_count(const std::string& self, const Arguments& args) {
   const std::string& sub = string_argument(bound.get(0), "count");
   const auto [begin, end] = byte_range(self, bound.get(1), bound.get(2));
   const std::string_view range = std::string_view(self).substr(begin, end - begin);
-  if (sub.empty()) return Value::integer(static_cast<std::int64_t>(unicode::length(range)) + 1);
+  if (sub.empty()) return Value::integer(static_cast<std::int64_t>(utf8::count(range)) + 1);
   std::int64_t count = 0;
   for (std::size_t pos = range.find(sub); pos != std::string_view::npos;
        pos = range.find(sub, pos + sub.size())) {
@@ -204,7 +205,7 @@ Value str_replace(const std::string& self, const Arguments& args) {
       --remaining;
       if (pos >= self.size()) return Value::string(std::move(out));
       const std::size_t start = pos;
-      unicode::next(self, pos);
+      utf8::next(self, pos);
       out.append(self, start, pos - start);
     }
     out.append(self, pos, std::string::npos);
@@ -245,8 +246,8 @@ Value str_title(const std::string& self, const Arguments& args) {
   std::string out;
   bool previous_cased = false;
   for (std::size_t pos = 0; pos < self.size();) {
-    const char32_t c = unicode::next(self, pos);
-    unicode::append(out, previous_cased ? unicode::to_lower(c) : unicode::to_upper(c));
+    const char32_t c = utf8::next(self, pos);
+    utf8::append(out, previous_cased ? unicode::to_lower(c) : unicode::to_upper(c));
     previous_cased = is_cased(c);
   }
   return Value::string(std::move(out));
@@ -257,7 +258,7 @@ Value str_capitalize(const std::string& self, const Arguments& args) {
   if (self.empty()) return Value::string("");
   std::size_t pos = 0;
   std::string out;
-  unicode::append(out, unicode::to_upper(unicode::next(self, pos)));
+  utf8::append(out, unicode::to_upper(utf8::next(self, pos)));
   return Value::string(out + unicode::lower(std::string_view(self).substr(pos)));
 }
 
@@ -265,8 +266,8 @@ Value str_swapcase(const std::string& self, const Arguments& args) {
   expect_no_arguments(args, "swapcase");
   std::string out;
   for (std::size_t pos = 0; pos < self.size();) {
-    const char32_t c = unicode::next(self, pos);
-    unicode::append(out, unicode::is_cased_upper(c) ? unicode::to_lower(c) : unicode::to_upper(c));
+    const char32_t c = utf8::next(self, pos);
+    utf8::append(out, unicode::is_cased_upper(c) ? unicode::to_lower(c) : unicode::to_upper(c));
   }
   return Value::string(std::move(out));
 }
@@ -295,8 +296,8 @@ Value str_pad(const std::string& self, const Arguments& args, const char* name) 
   const BoundArguments bound(name, args, {"width", "fillchar"}, 1);
   const std::int64_t width = int_argument(bound.get(0), name);
   const std::string fill = bound.has(1) ? string_argument(bound.get(1), name) : " ";
-  if (unicode::length(fill) != 1) fail("The fill character must be exactly one character long");
-  const auto size = static_cast<std::int64_t>(unicode::length(self));
+  if (utf8::count(fill) != 1) fail("The fill character must be exactly one character long");
+  const auto size = static_cast<std::int64_t>(utf8::count(self));
   if (width <= size) return Value::string(self);
   const std::int64_t pad = width - size;
   std::int64_t left = 0;
@@ -324,7 +325,7 @@ Value str_rjust(const std::string& s, const Arguments& a) {
 Value str_zfill(const std::string& self, const Arguments& args) {
   const BoundArguments bound("zfill", args, {"width"}, 1);
   const std::int64_t width = int_argument(bound.get(0), "zfill");
-  const auto size = static_cast<std::int64_t>(unicode::length(self));
+  const auto size = static_cast<std::int64_t>(utf8::count(self));
   if (width <= size) return Value::string(self);
   const bool signed_text = !self.empty() && (self[0] == '+' || self[0] == '-');
   std::string out = signed_text ? self.substr(0, 1) : "";
@@ -374,7 +375,7 @@ Value str_all(const std::string& self, const Arguments& args) {
   expect_no_arguments(args, "is*");
   if (self.empty()) return Value::boolean(false);
   for (std::size_t pos = 0; pos < self.size();) {
-    if (!Predicate(unicode::next(self, pos))) return Value::boolean(false);
+    if (!Predicate(utf8::next(self, pos))) return Value::boolean(false);
   }
   return Value::boolean(true);
 }
@@ -388,7 +389,7 @@ Value str_case_test(const std::string& self, const Arguments& args) {
   expect_no_arguments(args, Upper ? "isupper" : "islower");
   bool cased = false;
   for (std::size_t pos = 0; pos < self.size();) {
-    const char32_t c = unicode::next(self, pos);
+    const char32_t c = utf8::next(self, pos);
     if (Upper ? unicode::is_cased_lower(c) : unicode::is_cased_upper(c))
       return Value::boolean(false);
     cased = cased || is_cased(c);
@@ -398,7 +399,7 @@ Value str_case_test(const std::string& self, const Arguments& args) {
 
 Value str_isascii(const std::string& self, const Arguments& args) {
   expect_no_arguments(args, "isascii");
-  return Value::boolean(unicode::is_ascii(self));
+  return Value::boolean(utf8::is_ascii(self));
 }
 
 using StringMethod = Value (*)(const std::string&, const Arguments&);

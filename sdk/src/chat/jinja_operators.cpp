@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "base/utf8.hpp"
 #include "chat/jinja_format.hpp"
 #include "chat/jinja_methods.hpp"
 #include "chat/jinja_python.hpp"
@@ -430,11 +431,11 @@ Value get_item(const Value& object, const Value& key) {
       if (key.is_integral()) {
         const std::string& text = object.as_string();
         std::int64_t index = key.as_int();
-        if (unicode::is_ascii(text)) {
+        if (utf8::is_ascii(text)) {
           if (normalize_index(index, text.size()))
             return Value::string(text.substr(static_cast<std::size_t>(index), 1));
         } else {
-          const auto bounds = unicode::boundaries(text);
+          const auto bounds = utf8::boundaries(text);
           if (normalize_index(index, bounds.size() - 1)) {
             const auto i = static_cast<std::size_t>(index);
             return Value::string(text.substr(bounds[i], bounds[i + 1] - bounds[i]));
@@ -456,9 +457,9 @@ Value get_slice(const Value& object, const Value& start, const Value& stop, cons
   if (object.is_undefined()) fail_undefined(object);
   if (object.is_string()) {
     const std::string& text = object.as_string();
-    const bool ascii = unicode::is_ascii(text);
+    const bool ascii = utf8::is_ascii(text);
     const std::vector<std::size_t> bounds =
-        ascii ? std::vector<std::size_t>{} : unicode::boundaries(text);
+        ascii ? std::vector<std::size_t>{} : utf8::boundaries(text);
     const std::size_t size = ascii ? text.size() : bounds.size() - 1;
     std::string out;
     for (const std::size_t i : slice_positions(size, start, stop, step)) {
@@ -499,7 +500,7 @@ List iterate(const Value& value) {
       const std::string& text = value.as_string();
       for (std::size_t pos = 0; pos < text.size();) {
         const std::size_t start = pos;
-        unicode::next(text, pos);
+        utf8::next(text, pos);
         chars.push_back(Value::string(text.substr(start, pos - start)));
       }
       return chars;
@@ -517,7 +518,7 @@ List iterate(const Value& value) {
 std::size_t length(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::String:
-      return unicode::length(value.as_string());
+      return utf8::count(value.as_string());
     case Value::Kind::List:
     case Value::Kind::Tuple:
       return value.as_list().size();

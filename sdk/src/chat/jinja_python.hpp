@@ -1,5 +1,5 @@
 // Python's text forms of values: str() (what `{{ x }}` prints) and repr()
-// (how items print inside a list or dict), including float repr.
+// (how items print inside a list or dict).
 #pragma once
 
 #include <string>
@@ -9,14 +9,12 @@
 
 namespace wizard::jinja {
 
-// Python str(value); Undefined prints as nothing.
+// Python str(value); Undefined prints as nothing. Strings and floats print through
+// base/python_repr.hpp, the SDK's one Python repr.
 void append_str(std::string& out, const Value& value);
 std::string to_str(const Value& value);
 
 // Python repr(value).
 void append_repr(std::string& out, const Value& value);
-
-// Python repr(float): the shortest digits that read back to the same double.
-std::string float_repr(double value);
 
 }  // namespace wizard::jinja

@@ -1,80 +1,8 @@
 #include "chat/jinja_unicode.hpp"
 
+#include "base/utf8.hpp"
+
 namespace wizard::jinja::unicode {
-
-char32_t next(std::string_view text, std::size_t& pos) {
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  std::size_t extra = 0;
-  char32_t code_point = lead;
-  if (lead >= 0xC2 && lead < 0xE0) {
-    extra = 1;
-    code_point = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead < 0xF0) {
-    extra = 2;
-    code_point = lead & 0x0F;
-  } else if (lead >= 0xF0 && lead < 0xF5) {
-    extra = 3;
-    code_point = lead & 0x07;
-  }
-  // ASCII, a malformed lead byte or a truncated sequence: one byte, one code point.
-  if (extra == 0 || pos + extra >= text.size()) {
-    ++pos;
-    return lead;
-  }
-  for (std::size_t i = 1; i <= extra; ++i) {
-    const auto byte = static_cast<unsigned char>(text[pos + i]);
-    if ((byte & 0xC0) != 0x80) {
-      ++pos;
-      return lead;
-    }
-    code_point = (code_point << 6) | (byte & 0x3F);
-  }
-  pos += extra + 1;
-  return code_point;
-}
-
-void append(std::string& out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-bool is_ascii(std::string_view text) {
-  for (const char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
-std::size_t length(std::string_view text) {
-  if (is_ascii(text)) return text.size();
-  std::size_t count = 0;
-  for (std::size_t pos = 0; pos < text.size(); ++count) next(text, pos);
-  return count;
-}
-
-std::vector<std::size_t> boundaries(std::string_view text) {
-  std::vector<std::size_t> offsets;
-  offsets.reserve(text.size() + 1);
-  for (std::size_t pos = 0; pos < text.size();) {
-    offsets.push_back(pos);
-    next(text, pos);
-  }
-  offsets.push_back(text.size());
-  return offsets;
-}
 
 bool is_space(char32_t c) {
   if (c <= 0x20) return c == 0x20 || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
@@ -193,11 +121,11 @@ std::string upper(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t pos = 0; pos < text.size();) {
-    const char32_t c = next(text, pos);
+    const char32_t c = utf8::next(text, pos);
     if (c == 0xDF) {
       out += "SS";  // Python uses the full mapping: 'ß'.upper() == 'SS'
     } else {
-      append(out, to_upper(c));
+      utf8::append(out, to_upper(c));
     }
   }
   return out;
@@ -207,9 +135,9 @@ std::string lower(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t pos = 0; pos < text.size();) {
-    const char32_t c = next(text, pos);
-    append(out, to_lower(c));
-    if (c == 0x130) append(out, 0x307);  // 'İ'.lower() == 'i̇'
+    const char32_t c = utf8::next(text, pos);
+    utf8::append(out, to_lower(c));
+    if (c == 0x130) utf8::append(out, 0x307);  // 'İ'.lower() == 'i̇'
   }
   return out;
 }
@@ -218,7 +146,7 @@ namespace {
 
 bool contains_code_point(std::string_view chars, char32_t c) {
   for (std::size_t pos = 0; pos < chars.size();) {
-    if (next(chars, pos) == c) return true;
+    if (utf8::next(chars, pos) == c) return true;
   }
   return false;
 }
@@ -230,16 +158,17 @@ std::string_view strip_if(std::string_view text, Side side, Predicate&& strip_it
   if (side != Side::Right) {
     while (begin < end) {
       std::size_t pos = begin;
-      if (!strip_it(next(text, pos))) break;
+      if (!strip_it(utf8::next(text, pos))) break;
       begin = pos;
     }
   }
   if (side != Side::Left) {
     while (end > begin) {
       std::size_t start = end - 1;
-      while (start > begin && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) --start;
+      while (start > begin && utf8::is_continuation(static_cast<unsigned char>(text[start])))
+        --start;
       std::size_t pos = start;
-      if (!strip_it(next(text, pos))) break;
+      if (!strip_it(utf8::next(text, pos))) break;
       end = start;
     }
   }
@@ -261,11 +190,11 @@ std::vector<std::string> split_whitespace(std::string_view text, long max_split,
   std::vector<std::pair<std::size_t, std::size_t>> words;
   for (std::size_t pos = 0; pos < text.size();) {
     std::size_t start = pos;
-    if (is_space(next(text, pos))) continue;
+    if (is_space(utf8::next(text, pos))) continue;
     std::size_t end = pos;
     while (end < text.size()) {
       std::size_t probe = end;
-      if (is_space(next(text, probe))) break;
+      if (is_space(utf8::next(text, probe))) break;
       end = probe;
     }
     words.emplace_back(start, end);
@@ -299,7 +228,7 @@ std::vector<std::string> split_lines(std::string_view text) {
   std::size_t line_start = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t start = pos;
-    const char32_t c = next(text, pos);
+    const char32_t c = utf8::next(text, pos);
     const bool is_break = c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C ||
                           c == 0x1D || c == 0x1E || c == 0x85 || c == 0x2028 || c == 0x2029;
     if (!is_break) continue;

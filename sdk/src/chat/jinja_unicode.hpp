@@ -1,5 +1,5 @@
-// UTF-8 helpers with Python's str semantics: templates index, slice, strip and
-// split strings by code point and treat Unicode whitespace as Python does.
+// Python's str semantics for templates: case mapping, strip and split by code point, Unicode
+// whitespace as Python sees it. Decoding is base/utf8.hpp's (invalid bytes read as U+FFFD).
 #pragma once
 
 #include <cstddef>
@@ -8,20 +8,6 @@
 #include <vector>
 
 namespace wizard::jinja::unicode {
-
-// Decodes the code point at `pos` and advances `pos`. A malformed byte counts
-// as one code point of its own value, so lengths and offsets stay consistent.
-char32_t next(std::string_view text, std::size_t& pos);
-
-void append(std::string& out, char32_t code_point);
-
-// Number of code points (Python len()).
-std::size_t length(std::string_view text);
-
-// Byte offset of every code point, plus text.size() at the end.
-std::vector<std::size_t> boundaries(std::string_view text);
-
-bool is_ascii(std::string_view text);
 
 // Python str.isspace() for one code point.
 bool is_space(char32_t c);

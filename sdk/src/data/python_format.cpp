@@ -1,8 +1,6 @@
 #include "wizard/data/python_format.hpp"
 
-#include <charconv>
-#include <cmath>
-#include <cstdio>
+#include "base/python_repr.hpp"
 
 namespace wizard {
 
@@ -11,75 +9,6 @@ TemplateFillError::TemplateFillError(const std::string& message, std::string mis
 TemplateFillError::~TemplateFillError() = default;
 
 namespace {
-
-// repr(float): the shortest digits that read back to the same double, in
-// fixed notation when the exponent is in [-4, 16), else scientific.
-std::string python_float(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[64];
-  const auto result =
-      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
-  const std::string scientific(buffer, result.ptr);  // e.g. "-1.2345e-05"
-  const auto e = scientific.find('e');
-  const bool negative = scientific[0] == '-';
-  std::string digits;
-  for (std::size_t i = negative ? 1 : 0; i < e; ++i) {
-    if (scientific[i] != '.') digits += scientific[i];
-  }
-  const int exponent = std::stoi(scientific.substr(e + 1));
-  std::string out = negative ? "-" : "";
-  if (exponent >= -4 && exponent < 16) {
-    if (exponent < 0) {
-      out += "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
-    } else if (static_cast<std::size_t>(exponent) + 1 >= digits.size()) {
-      out += digits + std::string(exponent + 1 - digits.size(), '0') + ".0";
-    } else {
-      out += digits.substr(0, exponent + 1) + "." + digits.substr(exponent + 1);
-    }
-    return out;
-  }
-  out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
-  char exponent_text[16];
-  std::snprintf(exponent_text, sizeof exponent_text, "e%c%02d", exponent < 0 ? '-' : '+',
-                std::abs(exponent));
-  return out + exponent_text;
-}
-
-// repr(str): single quotes unless the text holds ' and no ", escapes for
-// backslashes, the quote and control characters.
-std::string python_string_repr(const std::string& text) {
-  const bool double_quotes =
-      text.find('\'') != std::string::npos && text.find('"') == std::string::npos;
-  const char quote = double_quotes ? '"' : '\'';
-  std::string out(1, quote);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\\' || c == static_cast<unsigned char>(quote)) {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7F) {
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\x%02x", c);
-      out += escape;
-    } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
-      // U+0080..U+009F (C1 controls) are not printable either.
-      char escape[8];
-      std::snprintf(escape, sizeof escape, "\\x%02x", static_cast<unsigned char>(text[++i]));
-      out += escape;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + quote;
-}
 
 std::string python_value(const Row& value, bool repr_strings) {
   switch (value.type()) {
@@ -92,9 +21,9 @@ std::string python_value(const Row& value, bool repr_strings) {
     case Row::value_t::number_unsigned:
       return std::to_string(value.get<std::uint64_t>());
     case Row::value_t::number_float:
-      return python_float(value.get<double>());
+      return python::float_repr(value.get<double>());
     case Row::value_t::string:
-      return repr_strings ? python_string_repr(value.get<std::string>()) : value.get<std::string>();
+      return repr_strings ? python::str_repr(value.get<std::string>()) : value.get<std::string>();
     case Row::value_t::array: {
       std::string out = "[";
       for (std::size_t i = 0; i < value.size(); ++i) {
@@ -106,7 +35,7 @@ std::string python_value(const Row& value, bool repr_strings) {
       std::string out = "{";
       bool first = true;
       for (const auto& item : value.items()) {
-        out += (first ? "" : ", ") + python_string_repr(item.key()) + ": " +
+        out += (first ? "" : ", ") + python::str_repr(item.key()) + ": " +
                python_value(item.value(), true);
         first = false;
       }

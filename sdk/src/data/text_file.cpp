@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "utf8_text.hpp"
+#include "base/utf8.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::data_detail {
@@ -19,7 +19,7 @@ TextPosition position_at(std::string_view text, std::size_t offset) {
   }
   const std::size_t end = offset < text.size() ? offset : text.size();
   position.column =
-      static_cast<std::int64_t>(count_code_points(text.substr(line_start, end - line_start))) + 1;
+      static_cast<std::int64_t>(utf8::count(text.substr(line_start, end - line_start))) + 1;
   return position;
 }
 
@@ -35,7 +35,7 @@ std::string read_text_file(const std::filesystem::path& file) {
   buffer << in.rdbuf();
   std::string text = buffer.str();
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
-  const std::size_t invalid = find_invalid_utf8(text);
+  const std::size_t invalid = utf8::find_invalid(text);
   if (invalid != std::string::npos) {
     throw Error(place(file, position_at(text, invalid)) +
                 ": the file is not valid UTF-8 here; save it as UTF-8 text");

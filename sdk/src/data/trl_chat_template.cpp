@@ -1,5 +1,5 @@
 // TRL's maybe_apply_chat_template / apply_chat_template for preference rows.
-#include "utf8_text.hpp"
+#include "base/utf8.hpp"
 #include "wizard/data/trl_preference.hpp"
 
 namespace wizard {
@@ -22,7 +22,15 @@ Row concatenated(const Row& first, const Row& second) {
 
 // "".join(takewhile(equal, zip(a, b))): the shared start of two texts, by character.
 std::string shared_start(const std::string& a, const std::string& b) {
-  return a.substr(0, data_detail::common_prefix_bytes(a, b));
+  std::size_t length = 0;
+  while (length < a.size() && length < b.size() && a[length] == b[length]) ++length;
+  // A difference inside a multi-byte character: the shared bytes of that character are not a
+  // shared character.
+  const auto inside = [&](const std::string& text) {
+    return length < text.size() && utf8::is_continuation(static_cast<unsigned char>(text[length]));
+  };
+  while (length > 0 && (inside(a) || inside(b))) --length;
+  return a.substr(0, length);
 }
 
 void check_messages(const Row& messages, const char* name) {

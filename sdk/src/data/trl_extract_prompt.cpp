@@ -1,7 +1,7 @@
 // TRL's is_conversational, extract_prompt and maybe_extract_prompt (data_utils.py).
 #include <vector>
 
-#include "utf8_text.hpp"
+#include "base/utf8.hpp"
 #include "wizard/data/trl_preference.hpp"
 
 namespace wizard {
@@ -60,20 +60,9 @@ std::ptrdiff_t split_index(const std::vector<Element>& chosen, const std::vector
   return static_cast<std::ptrdiff_t>(n) - 1;
 }
 
-std::vector<std::size_t> code_point_offsets(const std::string& text) {
-  std::vector<std::size_t> offsets;
-  std::size_t offset = 0;
-  while (offset < text.size()) {
-    offsets.push_back(offset);
-    offset += data_detail::sequence_length(static_cast<unsigned char>(text[offset]));
-  }
-  return offsets;
-}
-
 std::vector<std::uint32_t> code_points(const std::string& text) {
   std::vector<std::uint32_t> out;
-  std::size_t offset = 0;
-  while (offset < text.size()) out.push_back(data_detail::next_code_point(text, offset));
+  for (std::size_t offset = 0; offset < text.size();) out.push_back(utf8::next(text, offset));
   return out;
 }
 
@@ -87,9 +76,8 @@ void extract_from_strings(Row& row) {
       [](const std::uint32_t& a, const std::uint32_t& b) { return a == b; });
   // Character index -> byte offset, separately for each string (Python slices each).
   const auto byte_offset = [](const std::string& text, std::ptrdiff_t characters) {
-    const auto offsets = code_point_offsets(text);
-    const std::size_t at = python_index(characters, offsets.size());
-    return at < offsets.size() ? offsets[at] : text.size();
+    const auto bounds = utf8::boundaries(text);  // each character's offset, then the end
+    return bounds[python_index(characters, bounds.size() - 1)];
   };
   const std::size_t chosen_cut = byte_offset(chosen, index);
   const std::size_t rejected_cut = byte_offset(rejected, index);

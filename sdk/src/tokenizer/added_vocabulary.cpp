@@ -2,28 +2,28 @@
 
 #include <cstring>
 
+#include "base/utf8.hpp"
 #include "tokenizer/normalizers.hpp"
 #include "tokenizer/unicode.hpp"
-#include "tokenizer/utf8.hpp"
 
 namespace wizard::tokenizer {
 namespace {
 
 bool ends_with_word(std::string_view text) {
   return !text.empty() &&
-         is_alphanumeric(decode_utf8(text, previous_boundary(text, text.size())).value);
+         is_alphanumeric(utf8::decode(text, utf8::previous_boundary(text, text.size())).value);
 }
 
 bool starts_with_word(std::string_view text) {
-  return !text.empty() && is_alphanumeric(decode_utf8(text, 0).value);
+  return !text.empty() && is_alphanumeric(utf8::decode(text, 0).value);
 }
 
 // Start of the whitespace run that ends `text` (text.size() if none).
 std::size_t trailing_space_start(std::string_view text) {
   std::size_t start = text.size();
   while (start > 0) {
-    const std::size_t previous = previous_boundary(text, start);
-    if (!is_whitespace(decode_utf8(text, previous).value)) break;
+    const std::size_t previous = utf8::previous_boundary(text, start);
+    if (!is_whitespace(utf8::decode(text, previous).value)) break;
     start = previous;
   }
   return start;
@@ -33,7 +33,7 @@ std::size_t trailing_space_start(std::string_view text) {
 std::size_t leading_space_length(std::string_view text) {
   std::size_t length = 0;
   while (length < text.size()) {
-    const CodePoint cp = decode_utf8(text, length);
+    const utf8::CodePoint cp = utf8::decode(text, length);
     if (!is_whitespace(cp.value)) break;
     length += cp.length;
   }

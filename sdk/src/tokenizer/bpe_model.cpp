@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/utf8.hpp"
 #include "tokenizer/byte_level.hpp"
-#include "tokenizer/utf8.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::tokenizer {
@@ -155,7 +155,7 @@ void BpeModel::merge_word(std::string_view word, std::vector<std::int32_t>& ids)
   };
   const bool affixes = !continuing_subword_prefix_.empty() || !end_of_word_suffix_.empty();
   for (std::size_t pos = 0; pos < word.size();) {
-    const std::uint32_t length = decode_utf8(word, pos).length;
+    const std::uint32_t length = utf8::decode(word, pos).length;
     std::string_view piece = word.substr(pos, length);
     if (affixes) {
       affixed.clear();

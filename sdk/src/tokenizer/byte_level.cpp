@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdint>
 
-#include "tokenizer/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace wizard::tokenizer {
 namespace {
@@ -23,7 +23,7 @@ struct Alphabet {
     for (int b = 0; b < 256; ++b) {
       const int cp = printable(b) ? b : next++;
       std::string encoded;
-      append_utf8(encoded, static_cast<char32_t>(cp));
+      utf8::append(encoded, static_cast<char32_t>(cp));
       utf8[b] = {encoded[0], encoded.size() > 1 ? encoded[1] : '\0'};
       utf8_length[b] = static_cast<std::uint8_t>(encoded.size());
       byte_of[cp] = static_cast<std::int16_t>(b);
@@ -56,7 +56,7 @@ bool append_byte_level_decoded(std::string& out, std::string_view token) {
   const Alphabet& a = alphabet();
   const std::size_t mark = out.size();
   for (std::size_t pos = 0; pos < token.size();) {
-    const CodePoint cp = decode_utf8(token, pos);
+    const utf8::CodePoint cp = utf8::decode(token, pos);
     if (cp.value >= a.byte_of.size() || a.byte_of[cp.value] < 0) {
       out.resize(mark);
       return false;

@@ -1,8 +1,8 @@
 #include "tokenizer/decoders.hpp"
 
+#include "base/utf8.hpp"
 #include "tokenizer/byte_level.hpp"
 #include "tokenizer/pattern.hpp"
-#include "tokenizer/utf8.hpp"
 
 namespace wizard::tokenizer {
 namespace {
@@ -15,7 +15,7 @@ class ByteLevel final : public Decoder {
     std::string bytes;
     for (const std::string& token : tokens)
       if (!append_byte_level_decoded(bytes, token)) bytes += token;
-    tokens.assign(1, from_utf8_lossy(bytes));
+    tokens.assign(1, utf8::replace_invalid(bytes));
   }
 };
 
@@ -29,7 +29,7 @@ class Metaspace final : public Decoder {
       std::string out;
       const std::string& token = tokens[i];
       for (std::size_t pos = 0; pos < token.size();) {
-        const CodePoint cp = decode_utf8(token, pos);
+        const utf8::CodePoint cp = utf8::decode(token, pos);
         if (cp.value != replacement_)
           out.append(token, pos, cp.length);
         else if (!(i == 0 && strip_first_))
@@ -54,7 +54,7 @@ class ByteFallback final : public Decoder {
     std::size_t byte_count = 0;
     const auto flush = [&] {
       if (!byte_count) return;
-      if (is_valid_utf8(bytes))
+      if (utf8::is_valid(bytes))
         out.push_back(bytes);
       else
         for (std::size_t i = 0; i < byte_count; ++i) out.emplace_back("\xEF\xBF\xBD");
@@ -107,12 +107,12 @@ class Strip final : public Decoder {
   void decode_chain(std::vector<std::string>& tokens) const override {
     for (std::string& token : tokens) {
       std::vector<std::size_t> bounds;  // byte offset of each character, plus the end
-      for (std::size_t pos = 0; pos < token.size(); pos += decode_utf8(token, pos).length)
+      for (std::size_t pos = 0; pos < token.size(); pos += utf8::decode(token, pos).length)
         bounds.push_back(pos);
       const std::size_t count = bounds.size();
       bounds.push_back(token.size());
       const auto is_content = [&](std::size_t i) {
-        return decode_utf8(token, bounds[i]).value == content_;
+        return utf8::decode(token, bounds[i]).value == content_;
       };
       std::size_t start_cut = 0;
       for (std::size_t i = 0; i < std::min(start_, count) && is_content(i); ++i) start_cut = i + 1;

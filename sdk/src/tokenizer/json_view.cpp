@@ -1,6 +1,6 @@
 #include "tokenizer/json_view.hpp"
 
-#include "tokenizer/utf8.hpp"
+#include "base/utf8.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::tokenizer {
@@ -68,9 +68,9 @@ std::int64_t JsonView::integer(const std::string& key, std::int64_t fallback) co
 
 char32_t JsonView::character(const std::string& key) const {
   const std::string text = string(key);
-  if (text.empty() || decode_utf8(text, 0).length != text.size())
+  if (text.empty() || utf8::decode(text, 0).length != text.size())
     at(key).fail("expected exactly one character, got \"" + text + "\"");
-  return decode_utf8(text, 0).value;
+  return utf8::decode(text, 0).value;
 }
 
 }  // namespace wizard::tokenizer

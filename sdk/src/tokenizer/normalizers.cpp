@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
+#include "base/utf8.hpp"
 #include "tokenizer/pattern.hpp"
 #include "tokenizer/unicode.hpp"
-#include "tokenizer/utf8.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::tokenizer {
@@ -69,7 +69,7 @@ class Lowercase final : public Normalizer {
     std::string out;
     out.reserve(text.size());
     for (std::size_t pos = 0; pos < text.size();) {
-      const CodePoint cp = decode_utf8(text, pos);
+      const utf8::CodePoint cp = utf8::decode(text, pos);
       append_lowercase(out, cp.value);
       pos += cp.length;
     }
@@ -106,14 +106,14 @@ class Strip final : public Normalizer {
     std::size_t begin = 0, end = text.size();
     if (left_)
       while (begin < end) {
-        const CodePoint cp = decode_utf8(text, begin);
+        const utf8::CodePoint cp = utf8::decode(text, begin);
         if (!is_whitespace(cp.value)) break;
         begin += cp.length;
       }
     if (right_)
       while (end > begin) {
-        const std::size_t previous = previous_boundary(text, end);
-        if (!is_whitespace(decode_utf8(text, previous).value)) break;
+        const std::size_t previous = utf8::previous_boundary(text, end);
+        if (!is_whitespace(utf8::decode(text, previous).value)) break;
         end = previous;
       }
     text = text.substr(begin, end - begin);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/utf8.hpp"
+
 namespace wizard::tokenizer {
 
 struct Piece {
@@ -69,8 +71,6 @@ void char_spans(std::string_view text, std::uint32_t base, Predicate&& is_match,
 
 }  // namespace wizard::tokenizer
 
-#include "tokenizer/utf8.hpp"
-
 namespace wizard::tokenizer {
 
 template <class Predicate>
@@ -79,7 +79,7 @@ void char_spans(std::string_view text, std::uint32_t base, Predicate&& is_match,
   spans.clear();
   std::uint32_t last = 0;
   for (std::uint32_t pos = 0; pos < text.size();) {
-    const CodePoint cp = decode_utf8(text, pos);
+    const utf8::CodePoint cp = utf8::decode(text, pos);
     if (is_match(cp.value)) {
       if (last < pos) spans.push_back({base + last, base + pos, false});
       spans.push_back({base + pos, base + pos + cp.length, true});

@@ -4,9 +4,9 @@
 
 #include <vector>
 
+#include "base/utf8.hpp"
 #include "tokenizer/pattern.hpp"
 #include "tokenizer/unicode.hpp"
-#include "tokenizer/utf8.hpp"
 
 namespace wizard::tokenizer {
 
@@ -109,7 +109,7 @@ class Metaspace final : public PreTokenizer {
   enum class Prepend { Always, First, Never };
   Metaspace(char32_t replacement, Prepend prepend, bool split)
       : replacement_(replacement), prepend_(prepend), split_(split) {
-    append_utf8(replacement_text_, replacement);
+    utf8::append(replacement_text_, replacement);
   }
   void pre_tokenize(PieceList& list) const override {
     rewrite_pieces(list, [&](std::string_view text, const Piece& piece, std::string& out,

@@ -4,9 +4,10 @@
 // look-ahead, fixed-width look-behind, atomic groups, (?i:...) with Unicode
 // case folding, \p{..} general categories/scripts/properties, Ruby-style ^ $.
 //
-// RE2 cannot express `\s+(?!\S)`, and ICU's regex works on UTF-16, so this is
-// a small backtracking VM over UTF-8 (see docs/tokenizer.md for measurements).
-// Immutable after compile(); matching is thread-safe.
+// RE2 cannot express `\s+(?!\S)`, ICU's regex works on UTF-16, and Oniguruma
+// itself is 3-4x slower on the tokenizer's workload, so this is a small
+// backtracking VM over UTF-8 (docs/tokenizer.md has the measurements). The tests
+// check it against Oniguruma. Immutable after compile(); matching is thread-safe.
 #pragma once
 
 #include <array>
@@ -17,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/utf8.hpp"
 #include "tokenizer/char_class.hpp"
 
 namespace wizard::tokenizer {
@@ -105,22 +107,22 @@ class Regex {
   // The leftmost match at or after `from`; false if none. `text` must be valid UTF-8.
   bool find(std::string_view text, std::size_t from, std::size_t& begin, std::size_t& end) const;
 
-  // Non-overlapping matches left to right, as Oniguruma's find_iter: after an
-  // empty match the search resumes one character further.
+  // Non-overlapping matches left to right, as the onig crate's find_iter (what HF
+  // iterates): each search starts where the previous match ended; an empty match
+  // right there is skipped and the search resumes one character further.
   template <class OnMatch>
   void for_each_match(std::string_view text, OnMatch&& on_match) const {
-    std::size_t from = 0, begin = 0, end = 0;
+    std::size_t from = 0, begin = 0, end = 0, last_end = 0;
+    bool matched = false;
     while (from <= text.size() && find(text, from, begin, end)) {
-      on_match(begin, end);
-      if (end > begin) {
-        from = end;
-      } else if (end < text.size()) {
-        from = end + 1;
-        while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80)
-          ++from;
-      } else {
-        break;
+      if (begin == end && matched && end == last_end) {
+        if (from == text.size()) break;
+        from += utf8::decode(text, from).length;
+        continue;
       }
+      on_match(begin, end);
+      from = last_end = end;
+      matched = true;
     }
   }
 

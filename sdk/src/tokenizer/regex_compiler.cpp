@@ -7,9 +7,9 @@
 #include <cctype>
 #include <optional>
 
+#include "base/utf8.hpp"
 #include "tokenizer/regex.hpp"
 #include "tokenizer/unicode.hpp"
-#include "tokenizer/utf8.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::tokenizer {
@@ -60,7 +60,7 @@ class Parser {
     return pos_ + ahead < pattern_.size() ? pattern_[pos_ + ahead] : '\0';
   }
   char32_t next_code_point() {
-    const CodePoint cp = decode_utf8(pattern_, pos_);
+    const utf8::CodePoint cp = utf8::decode(pattern_, pos_);
     pos_ += cp.length;
     return cp.value;
   }

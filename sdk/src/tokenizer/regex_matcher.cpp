@@ -4,9 +4,9 @@
 
 #include <vector>
 
+#include "base/utf8.hpp"
 #include "tokenizer/regex.hpp"
 #include "tokenizer/unicode.hpp"
-#include "tokenizer/utf8.hpp"
 
 namespace wizard::tokenizer {
 namespace {
@@ -119,7 +119,7 @@ class Matcher {
                 if (!cls.matches(lead)) break;
                 ++pos;
               } else {
-                const CodePoint cp = decode_utf8(text_, pos);
+                const utf8::CodePoint cp = utf8::decode(text_, pos);
                 if (!cls.matches(cp.value)) break;
                 pos += cp.length;
               }
@@ -151,7 +151,8 @@ class Matcher {
           } else {
             std::size_t start = pos;
             std::uint32_t stepped = 0;
-            for (; stepped < in.b && start > 0; ++stepped) start = previous_boundary(text_, start);
+            for (; stepped < in.b && start > 0; ++stepped)
+              start = utf8::previous_boundary(text_, start);
             found = stepped == in.b && run(pc + 1, start) == static_cast<long>(pos);
           }
           if (found == in.negate) goto fail;
@@ -205,7 +206,7 @@ class Matcher {
                               ? static_cast<long>(end)
                               : match_atoms(branch, index + 1, end);
       if (result >= 0 || count == atom.min) return result;
-      end = previous_boundary(text_, end);
+      end = utf8::previous_boundary(text_, end);
       --count;
     }
   }
@@ -220,7 +221,7 @@ class Matcher {
           pos = frame.pos;
           return true;
         case Frame::GiveBack: {
-          const std::size_t shorter = previous_boundary(text_, frame.pos);
+          const std::size_t shorter = utf8::previous_boundary(text_, frame.pos);
           if (shorter > frame.aux)
             stack_.push_back(
                 {frame.pc, static_cast<std::uint32_t>(shorter), frame.aux, Frame::GiveBack});
@@ -249,7 +250,8 @@ class Matcher {
     if (pos >= text_.size()) return 0;
     const unsigned char lead = static_cast<unsigned char>(text_[pos]);
     if (lead < 0x80 && in.op == Op::Class) return program_.classes[in.a].matches(lead) ? 1 : 0;
-    const CodePoint cp = lead < 0x80 ? CodePoint{lead, 1} : decode_utf8(text_, pos);
+    const utf8::CodePoint cp =
+        lead < 0x80 ? utf8::CodePoint{lead, 1, true} : utf8::decode(text_, pos);
     bool hit = false;
     switch (in.op) {
       case Op::Char:
@@ -288,8 +290,8 @@ class Matcher {
       case RegexInstruction::WordBoundary:
       case RegexInstruction::NotWordBoundary: {
         const bool before =
-            pos > 0 && is_word_char(decode_utf8(text_, previous_boundary(text_, pos)).value);
-        const bool after = pos < text_.size() && is_word_char(decode_utf8(text_, pos).value);
+            pos > 0 && is_word_char(utf8::decode(text_, utf8::previous_boundary(text_, pos)).value);
+        const bool after = pos < text_.size() && is_word_char(utf8::decode(text_, pos).value);
         return (before != after) == (kind == RegexInstruction::WordBoundary);
       }
     }

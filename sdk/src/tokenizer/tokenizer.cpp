@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "base/utf8.hpp"
 #include "tokenizer/tokenizer_impl.hpp"
-#include "tokenizer/utf8.hpp"
 
 namespace wizard {
 
@@ -30,8 +30,8 @@ void Tokenizer::Impl::encode(std::string_view text, bool add_special_tokens,
                              std::vector<std::int32_t>& ids) const {
   thread_local Workspace ws;
   std::string sanitized;
-  if (!tokenizer::is_valid_utf8(text)) {
-    sanitized = tokenizer::from_utf8_lossy(text);
+  if (!utf8::is_valid(text)) {
+    sanitized = utf8::replace_invalid(text);
     text = sanitized;
   }
   const auto encode_piece = [&](std::string_view segment, bool at_origin) {

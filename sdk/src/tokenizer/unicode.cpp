@@ -3,7 +3,7 @@
 #include <unicode/uchar.h>
 #include <unicode/ustring.h>
 
-#include "tokenizer/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace wizard::tokenizer {
 
@@ -39,13 +39,13 @@ void append_lowercase(std::string& out, char32_t cp) {
   UErrorCode status = U_ZERO_ERROR;
   const int32_t length = u_strToLower(lowered, 8, source, source_length, "", &status);
   if (U_FAILURE(status)) {
-    append_utf8(out, cp);
+    utf8::append(out, cp);
     return;
   }
   for (int32_t i = 0; i < length;) {
     UChar32 c;
     U16_NEXT(lowered, i, length, c);
-    append_utf8(out, static_cast<char32_t>(c));
+    utf8::append(out, static_cast<char32_t>(c));
   }
 }
 

@@ -9,13 +9,11 @@
 #include "wizard/model/device.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/sampler.hpp"
-#include "wizard/preference/cpo_options.hpp"
+#include "wizard/preference/loss_options.hpp"
 
 namespace wizard::cpo {
 
 namespace {
-
-using preference::CpoLossType;
 
 // TRL's CPOConfig on top of HF's TrainingArguments, with the training-wizard
 // defaults its CPOTrainingSpec adds (WizardTrainingArgsDefaultsMixin).
@@ -53,20 +51,6 @@ OptionDocs cpo_only_options() {
       {"is_encoder_decoder", "bool", "", "wizard trains decoder-only models"},
       {"model_init_kwargs", "table", "", "TRL's kwargs for loading a model by name (not used)"},
   };
-}
-
-// Every CPO loss option of every built-in loss type: a config may carry the
-// options of a loss other than the one selected (as TRL ignores them).
-OptionDocs all_cpo_loss_options() {
-  OptionDocs out;
-  std::set<std::string> seen;
-  for (auto type : {CpoLossType::Sigmoid, CpoLossType::Hinge, CpoLossType::Ipo, CpoLossType::Simpo,
-                    CpoLossType::AlphaPO}) {
-    for (const auto& option : preference::cpo_loss_options(type)) {
-      if (seen.insert(option.name).second) out.push_back(option);
-    }
-  }
-  return out;
 }
 
 void append(OptionDocs& to, const OptionDocs& from) {
@@ -247,8 +231,9 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   OptionDocs args_options = train::TrainingArguments::docs(defaults);
   append(args_options, PreferenceTokenization::options());
   append(args_options, cpo_only_options());
-  append(args_options, all_cpo_loss_options());
   out.loss = choose_loss(recipe, args, host, args_options);
+  // CPOConfig's loss fields, which TRL accepts whatever the loss (simpo_gamma with sigmoid).
+  append(args_options, preference::trl_loss_fields());
   args_options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
   args.check_keys(args_options);
 

@@ -19,15 +19,15 @@ PreferenceTask::Outcome PreferenceTask::run(const std::vector<TokenizedPreferenc
   std::vector<const TokenizedPreference*> batch;
   batch.reserve(indices.size());
   for (int64_t index : indices) batch.push_back(&pairs.at(static_cast<std::size_t>(index)));
-  const preference::PairScores scores = preference::score_pairs(model_, batch, scoring_);
+  const preference::PairScores scores =
+      preference::score_pairs(model_, batch, scoring_, loss_->requirements().nll);
   Outcome out;
   out.loss = loss_->compute(scores.logps);
   if (!out.loss.loss.defined() || out.loss.loss.numel() != 1) {
     throw Error("the loss plugin returned no scalar `loss`; a Loss must fill PreferenceLoss.loss");
   }
   // The loss says whether it used the NLL term; TRL logs 0 when it did not.
-  out.metrics =
-      preference::preference_metrics(out.loss, out.loss.nll_loss, scores.logit_sums, split);
+  out.metrics = preference::preference_metrics(out.loss, scores.logit_sums, split);
   out.tokens = scores.work.tokens_real;
   if (work_observer_ && split == preference::MetricSplit::Train) work_observer_(scores.work);
   return out;

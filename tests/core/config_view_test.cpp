@@ -110,3 +110,30 @@ TEST(ConfigView, ArraysOfTables) {
             }).find("must be an array of tables"),
             std::string::npos);
 }
+
+TEST(ConfigView, RecipeDefaultsFillInButStayDistinguishableFromTheDocument) {
+  // The document sets margin; the recipe's defaults give margin, temperature and a nested key.
+  const Config root = load("[loss]\nmargin = 0.3\n");
+  const Config loss = root.table("loss").with_defaults(wizard::core::read_toml(
+      "margin = 0.1\ntemperature = 0.1\nmode = \"softmax\"\n[nested]\nk = 2\n", "schema"));
+  EXPECT_DOUBLE_EQ(loss.get<double>("margin", 0.0), 0.3);       // the user's value wins
+  EXPECT_DOUBLE_EQ(loss.get<double>("temperature", 1.0), 0.1);  // the recipe's default
+  EXPECT_DOUBLE_EQ(loss.get<double>("absent", 7.0), 7.0);       // the getter's own
+  EXPECT_EQ(loss.optional<std::string>("mode"), std::optional<std::string>("softmax"));
+  EXPECT_EQ(loss.require<std::string>("mode"), "softmax");
+  EXPECT_EQ(loss.table("nested").get<int>("k", 0), 2);
+  // Only what the user wrote is "there".
+  EXPECT_TRUE(loss.has("margin"));
+  EXPECT_FALSE(loss.has("temperature"));
+  EXPECT_EQ(loss.keys(), std::vector<std::string>{"margin"});
+  ASSERT_NE(loss.find_default("temperature"), nullptr);
+  EXPECT_EQ(root.table("loss").find_default("temperature"), nullptr);  // the original view
+  // Defaults taken are recorded in the resolved document.
+  const auto& resolved = *root.resolved().find("loss");
+  EXPECT_DOUBLE_EQ(resolved.find("temperature")->as_float(), 0.1);
+  EXPECT_EQ(resolved.find("mode")->as_string(), "softmax");
+  // A default of the wrong type is a type error naming the key.
+  const std::string message = config_error_of([&] { loss.get<int>("temperature", 0); });
+  EXPECT_NE(message.find("loss.temperature must be an integer"), std::string::npos) << message;
+  EXPECT_THROW(root.with_defaults(wizard::ConfigValue::integer(3)), ConfigError);
+}

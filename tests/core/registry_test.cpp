@@ -44,9 +44,14 @@ TEST(Registry, ListsClassesPerKindWithLibraryAndVersion) {
 TEST(Registry, CreatesObjectsThatWork) {
   PluginRegistry registry({TEST_GOOD_PLUGIN_DIR});
   auto loss = registry.create<wizard::Loss>("test_good.ScaledSigmoid", table("scale = 2.0\n"));
-  wizard::PreferenceLogps logps{at::tensor({-1.0, -2.0}), at::tensor({-1.0, -1.0}),
-                                at::tensor({1.0, 1.0}), at::tensor({1.0, 1.0}), at::tensor(0.0)};
-  const auto out = loss->compute(logps);
+  wizard::PreferenceScores scores;
+  scores.chosen_logps_sum = at::tensor({-1.0, -2.0});
+  scores.chosen_tokens = at::tensor({1.0, 1.0});
+  scores.negative_logps_sum = at::tensor({-1.0, -1.0}).reshape({2, 1});
+  scores.negative_tokens = at::ones({2, 1});
+  scores.negative_mask = at::ones({2, 1}, at::kBool);
+  EXPECT_FALSE(loss->requirements().nll);
+  const auto out = loss->compute(scores);
   // margin = 2 * (chosen - rejected) = [0, -2]: losses = [log 2, log(1 + e^2)].
   EXPECT_NEAR(out.losses[0].item<double>(), std::log(2.0), 1e-12);
   EXPECT_NEAR(out.losses[1].item<double>(), std::log1p(std::exp(2.0)), 1e-12);

@@ -79,14 +79,15 @@ TEST(BatchLogps, ChosenNllIsTokenMeanOverChosenRows) {
   EXPECT_NEAR(nll.item<double>(), -kChosenSum / 2, 1e-12);
 }
 
-TEST(BatchLogps, ConcatenatedPreferenceLogps) {
+TEST(BatchLogps, ConcatenatedPreferenceScores) {
   const auto batch = tiny_batch(at::kDouble);
-  const auto logps = pref::concatenated_preference_logps(batch.logits, batch.labels);
-  EXPECT_NEAR(logps.chosen_logps_sum[0].item<double>(), kChosenSum, 1e-12);
-  EXPECT_NEAR(logps.rejected_logps_sum[0].item<double>(), kRejectedSum, 1e-12);
-  EXPECT_EQ(logps.chosen_tokens[0].item<double>(), 2.0);
-  EXPECT_EQ(logps.rejected_tokens[0].item<double>(), 1.0);
-  EXPECT_NEAR(logps.nll_loss.item<double>(), -kChosenSum / 2, 1e-12);
+  const auto scores = pref::concatenated_preference_scores(batch.logits, batch.labels);
+  EXPECT_NEAR(scores.chosen_logps_sum[0].item<double>(), kChosenSum, 1e-12);
+  EXPECT_NEAR(scores.negative_logps_sum[0][0].item<double>(), kRejectedSum, 1e-12);
+  EXPECT_EQ(scores.chosen_tokens[0].item<double>(), 2.0);
+  EXPECT_EQ(scores.negative_tokens[0][0].item<double>(), 1.0);
+  EXPECT_TRUE(scores.negative_mask[0][0].item<bool>());
+  EXPECT_NEAR(scores.nll_loss.item<double>(), -kChosenSum / 2, 1e-12);
 }
 
 TEST(BatchLogps, CompletionLogitSumsCoverScoredPositionsOnly) {
@@ -112,7 +113,7 @@ TEST(BatchLogps, ShapeErrors) {
   EXPECT_THROW(pref::get_batch_logps(batch.logits, batch.labels.slice(1, 0, 2), false),
                wizard::Error);
   EXPECT_THROW(pref::get_batch_logps(batch.logits[0], batch.labels, false), wizard::Error);
-  EXPECT_THROW(
-      pref::concatenated_preference_logps(batch.logits.slice(0, 0, 1), batch.labels.slice(0, 0, 1)),
-      wizard::Error);
+  EXPECT_THROW(pref::concatenated_preference_scores(batch.logits.slice(0, 0, 1),
+                                                    batch.labels.slice(0, 0, 1)),
+               wizard::Error);
 }

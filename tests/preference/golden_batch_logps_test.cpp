@@ -66,9 +66,9 @@ TEST(GoldenBatchLogps, GetBatchLogpsAndNllMatchTrl) {
                          .to(at::kFloat)));
 
       // What a recipe hands the loss: the same sums split in halves, and TRL's NLL.
-      const auto logps = pref::concatenated_preference_logps(logits, labels);
+      const auto logps = pref::concatenated_preference_scores(logits, labels);
       EXPECT_TRUE(logps.chosen_logps_sum.equal(sums.slice(0, 0, batch.n_pairs)));
-      EXPECT_TRUE(logps.rejected_logps_sum.equal(sums.slice(0, batch.n_pairs)));
+      EXPECT_TRUE(logps.negative_logps_sum.squeeze(1).equal(sums.slice(0, batch.n_pairs)));
       for (const json& test_case : batch.model->at("cases")) {
         // TRL computed the NLL only where cpo_alpha != 0.
         if (test_case.at("logits_dtype") != dtype_name ||

@@ -8,6 +8,7 @@
 #include "test_device.hpp"
 #include "test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
+#include "wizard/preference/answer_scores.hpp"
 #include "wizard/preference/example_scoring.hpp"
 
 using wizard::TokenizedPreference;
@@ -110,6 +111,25 @@ TEST(ExampleScoring, EveryAnswerScoresAsItsOwnPairInBothLayouts) {
       }
     }
   }
+}
+
+TEST(ExampleScoring, PreferenceScoresAreWhatALossReceives) {
+  const GoldenSequences g = golden_sequences().front();
+  const CausalLM model = golden_model(g.model);
+  at::NoGradGuard no_grad;
+  const ExampleScores s = score_examples(model, examples_of(g), {});
+  const wizard::PreferenceScores p = preference_scores_of(s);
+  EXPECT_NO_THROW(check_preference_scores(p));
+  EXPECT_GT(p.negative_mask.size(1), 1);  // several negatives, some masked
+  EXPECT_FALSE(p.negative_mask.all().item<bool>());
+  EXPECT_TRUE(p.chosen_logps_sum.is_same(s.chosen_logps_sum));
+  EXPECT_TRUE(p.chosen_tokens.is_same(s.chosen_tokens));
+  EXPECT_TRUE(p.negative_logps_sum.is_same(s.negative_logps_sum));
+  EXPECT_TRUE(p.negative_tokens.is_same(s.negative_tokens));
+  EXPECT_TRUE(p.negative_mask.is_same(s.negative_mask));
+  EXPECT_TRUE(p.nll_loss.is_same(s.nll_loss));
+  EXPECT_FALSE(p.reference_chosen_logps_sum.defined());
+  EXPECT_FALSE(p.reference_negative_logps_sum.defined());
 }
 
 TEST(ExampleScoring, APromptWithKNegativesIsComputedOnce) {

@@ -107,10 +107,10 @@ TEST(PairScoring, EveryLayoutReproducesTrlsLogprobs) {
       for (int64_t i = 0; i < n; ++i) {
         // Logits agree with transformers to 1e-4; a sum of a few log-probs to ~1e-4.
         EXPECT_NEAR(s.logps.chosen_logps_sum[i].item<double>(), golden.logps_sum[i], tolerance);
-        EXPECT_NEAR(s.logps.rejected_logps_sum[i].item<double>(), golden.logps_sum[n + i],
+        EXPECT_NEAR(s.logps.negative_logps_sum[i][0].item<double>(), golden.logps_sum[n + i],
                     tolerance);
         EXPECT_EQ(s.logps.chosen_tokens[i].item<double>(), golden.scored[i]);
-        EXPECT_EQ(s.logps.rejected_tokens[i].item<double>(), golden.scored[n + i]);
+        EXPECT_EQ(s.logps.negative_tokens[i][0].item<double>(), golden.scored[n + i]);
       }
       if (golden.nll != 0) {
         EXPECT_NEAR(s.logps.nll_loss.item<double>(), golden.nll,
@@ -151,9 +151,10 @@ TEST(PairScoring, GradientsOfAllLayoutsAgree) {
     for (const auto& layout : layouts()) {
       const PairScores s = score_pairs(model, pointers(golden.pairs), layout.options);
       // A loss that uses every output: a sigmoid margin plus the NLL.
-      const at::Tensor loss =
-          -at::log_sigmoid(0.1 * (s.logps.chosen_logps_sum - s.logps.rejected_logps_sum)).mean() +
-          s.logps.nll_loss;
+      const at::Tensor loss = -at::log_sigmoid(0.1 * (s.logps.chosen_logps_sum -
+                                                      s.logps.negative_logps_sum.select(1, 0)))
+                                   .mean() +
+                              s.logps.nll_loss;
       loss.backward();
       std::vector<at::Tensor> g;
       for (const auto& p : model.parameters()) {

@@ -76,6 +76,27 @@ const ConfigValue* Config::find(const std::string& key) const {
   return node_ ? node_->find(key) : nullptr;
 }
 
+Config Config::with_defaults(ConfigValue defaults) const {
+  if (!defaults.is(ConfigValue::Kind::Table)) {
+    throw ConfigError(defaults.location().str() + ": the defaults of " +
+                      (path().empty() ? std::string("the configuration") : path()) +
+                      " must be a table of keys, not a " + defaults.kind_name());
+  }
+  Config out = *this;
+  out.defaults_root_ = std::make_shared<const ConfigValue>(std::move(defaults));
+  out.defaults_ = out.defaults_root_.get();
+  return out;
+}
+
+const ConfigValue* Config::find_default(const std::string& key) const {
+  return defaults_ ? defaults_->find(key) : nullptr;
+}
+
+const ConfigValue* Config::find_value(const std::string& key) const {
+  if (const ConfigValue* value = find(key)) return value;
+  return find_default(key);
+}
+
 void Config::fail(const std::string& key, const std::string& message) const {
   const SourceLocation where = key.empty() ? location() : location(key);
   const std::string what =
@@ -193,21 +214,28 @@ struct Converter<std::vector<Item>> {
 template <class T>
 T Config::get(const std::string& key, const T& fallback) const {
   if (const ConfigValue* value = find(key)) return Converter<T>::from(*value, key_path(key));
+  if (const ConfigValue* value = find_default(key)) {
+    T converted = Converter<T>::from(*value, key_path(key));
+    record_default(key, *value);
+    return converted;
+  }
   record_default(key, Converter<T>::to(fallback));
   return fallback;
 }
 
 template <class T>
 T Config::require(const std::string& key) const {
-  if (const ConfigValue* value = find(key)) return Converter<T>::from(*value, key_path(key));
+  if (const ConfigValue* value = find_value(key)) return Converter<T>::from(*value, key_path(key));
   fail("", "the required key '" + key + "' is missing (" + key_path(key) + ")");
 }
 
 template <class T>
 std::optional<T> Config::optional(const std::string& key) const {
-  if (const ConfigValue* value = find(key)) {
+  if (const ConfigValue* value = find_value(key)) {
     if (value->is(ConfigValue::Kind::Null)) return std::nullopt;
-    return Converter<T>::from(*value, key_path(key));
+    T converted = Converter<T>::from(*value, key_path(key));
+    if (value != find(key)) record_default(key, *value);  // a default: resolved shows it
+    return converted;
   }
   return std::nullopt;
 }
@@ -235,7 +263,13 @@ Config Config::table(const std::string& key) const {
   if (value && !value->is(ConfigValue::Kind::Table)) {
     type_error(*value, key_path(key), "a table");
   }
-  return Config(document_, std::move(path), value);
+  Config out(document_, std::move(path), value);
+  const ConfigValue* defaults = find_default(key);
+  if (defaults && defaults->is(ConfigValue::Kind::Table)) {
+    out.defaults_root_ = defaults_root_;
+    out.defaults_ = defaults;
+  }
+  return out;
 }
 
 std::vector<Config> Config::tables(const std::string& key) const {

@@ -4,6 +4,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "wizard/base/error.hpp"
+#include "wizard/preference/answer_scores.hpp"
 
 namespace wizard::preference {
 
@@ -80,19 +81,15 @@ at::Tensor chosen_nll_loss(const at::Tensor& logits, const at::Tensor& labels, i
                                 label_pad_token_id, /*label_smoothing=*/0.0);
 }
 
-PreferenceLogps concatenated_preference_logps(const at::Tensor& logits, const at::Tensor& labels,
-                                              int64_t label_pad_token_id) {
-  check_batch("concatenated_preference_logps", logits, labels);
-  const int64_t n = pairs_of("concatenated_preference_logps", labels);
+PreferenceScores concatenated_preference_scores(const at::Tensor& logits, const at::Tensor& labels,
+                                                int64_t label_pad_token_id) {
+  check_batch("concatenated_preference_scores", logits, labels);
+  const int64_t n = pairs_of("concatenated_preference_scores", labels);
   const at::Tensor sums = get_batch_logps(logits, labels, false, label_pad_token_id);
   const at::Tensor counts = scored_token_counts(labels, label_pad_token_id);
-  PreferenceLogps logps;
-  logps.chosen_logps_sum = sums.slice(0, 0, n);
-  logps.rejected_logps_sum = sums.slice(0, n);
-  logps.chosen_tokens = counts.slice(0, 0, n);
-  logps.rejected_tokens = counts.slice(0, n);
-  logps.nll_loss = chosen_nll_loss(logits, labels, n, label_pad_token_id);
-  return logps;
+  return one_negative_scores(sums.slice(0, 0, n), counts.slice(0, 0, n), sums.slice(0, n),
+                             counts.slice(0, n),
+                             chosen_nll_loss(logits, labels, n, label_pad_token_id));
 }
 
 CompletionLogitSums completion_logit_sums(const at::Tensor& logits, const at::Tensor& labels,

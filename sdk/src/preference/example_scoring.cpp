@@ -270,4 +270,15 @@ ExampleScores score_examples(const model::CausalLM& model,
   return scores;
 }
 
+PreferenceScores preference_scores_of(const ExampleScores& scores) {
+  PreferenceScores out;
+  out.chosen_logps_sum = scores.chosen_logps_sum;
+  out.chosen_tokens = scores.chosen_tokens;
+  out.negative_logps_sum = scores.negative_logps_sum;
+  out.negative_tokens = scores.negative_tokens;
+  out.negative_mask = scores.negative_mask;
+  out.nll_loss = scores.nll_loss;
+  return out;
+}
+
 }  // namespace wizard::preference

@@ -7,7 +7,8 @@
 
 namespace {
 
-// losses = -log sigmoid(scale * (chosen - rejected)), rewards = scale * logps.
+// losses = -log sigmoid(scale * (chosen - negative)) of each example's first negative,
+// rewards = scale * logps.
 class ScaledSigmoidLoss : public wizard::Loss {
  public:
   static constexpr const char* kSummary = "test loss: -log sigmoid(scale * margin)";
@@ -17,17 +18,22 @@ class ScaledSigmoidLoss : public wizard::Loss {
   ScaledSigmoidLoss(const wizard::Config& config, wizard::PluginHost&)
       : scale_(config.get<double>("scale", 1.0)) {}
 
-  wizard::PreferenceLoss compute(const wizard::PreferenceLogps& logps) const override {
-    const at::Tensor chosen = scale_ * logps.chosen_logps_sum;
-    const at::Tensor rejected = scale_ * logps.rejected_logps_sum;
-    const at::Tensor losses = -at::log_sigmoid(chosen - rejected);
-    return {losses.mean(),
-            losses,
-            logps.chosen_logps_sum.detach(),
-            logps.rejected_logps_sum.detach(),
-            chosen.detach(),
-            rejected.detach(),
-            at::Tensor()};  // no NLL term
+  wizard::LossRequirements requirements() const override {
+    return {/*nll=*/false, /*supports_reference=*/false};
+  }
+  wizard::PreferenceLoss compute(const wizard::PreferenceScores& scores) const override {
+    const at::Tensor chosen = scale_ * scores.chosen_logps_sum;
+    const at::Tensor negatives = scale_ * scores.negative_logps_sum;
+    const at::Tensor losses = -at::log_sigmoid(chosen - negatives.select(1, 0));
+    wizard::PreferenceLoss out;
+    out.loss = losses.mean();
+    out.losses = losses;
+    out.chosen_logps = scores.chosen_logps_sum.detach();
+    out.negative_logps = scores.negative_logps_sum.detach();
+    out.chosen_rewards = chosen.detach();
+    out.negative_rewards = negatives.detach();
+    out.negative_mask = scores.negative_mask;
+    return out;
   }
 
  private:

@@ -18,7 +18,8 @@ class FutureLoss : public wizard::Loss {
   static constexpr const char* kSummary = "a loss from the future";
   static wizard::OptionDocs options() { return {}; }
   FutureLoss(const wizard::Config&, wizard::PluginHost&) {}
-  wizard::PreferenceLoss compute(const wizard::PreferenceLogps&) const override { return {}; }
+  wizard::LossRequirements requirements() const override { return {}; }
+  wizard::PreferenceLoss compute(const wizard::PreferenceScores&) const override { return {}; }
 };
 
 }  // namespace

@@ -46,9 +46,20 @@ class WIZARD_API Config {
   SourceLocation location(const std::string& key) const;
 
   bool exists() const { return node_ != nullptr; }  // false for a view of an absent table
+  // What the document says: keys() and find() never see the defaults below.
   bool has(const std::string& key) const { return find(key) != nullptr; }
   std::vector<std::string> keys() const;
   const ConfigValue* find(const std::string& key) const;
+
+  // The same view with a second table of defaults (values of this table's keys): how a recipe
+  // passes the defaults of its config schema to a plugin it creates. get(), optional() and
+  // require() take a key from the document, else from `defaults`, else their own fallback;
+  // has(), find() and keys() still see only the document, so a plugin can tell a key the user
+  // set from a default. Sub-tables see the matching sub-table of `defaults`. A default a getter
+  // returns is recorded in the resolved document like any other.
+  Config with_defaults(ConfigValue defaults) const;
+  // The default `key` has in this view, or nullptr.
+  const ConfigValue* find_default(const std::string& key) const;
 
   // Typed getters. T is one of bool, int, std::int64_t, double, std::string,
   // std::vector<std::string>, std::vector<std::int64_t>, std::vector<double>.
@@ -91,10 +102,15 @@ class WIZARD_API Config {
          const ConfigValue* node);
   ConfigValue* resolved_node(bool create) const;
   void record_default(const std::string& key, ConfigValue value) const;
+  // The document's value of `key`, else its default (nullptr when neither).
+  const ConfigValue* find_value(const std::string& key) const;
 
   std::shared_ptr<Document> document_;
   std::vector<PathElement> path_;
   const ConfigValue* node_ = nullptr;
+  // with_defaults(): the whole defaults tree (kept alive) and this view's table in it.
+  std::shared_ptr<const ConfigValue> defaults_root_;
+  const ConfigValue* defaults_ = nullptr;
 };
 
 // Explicit instantiations live in the SDK.

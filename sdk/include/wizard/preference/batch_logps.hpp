@@ -41,10 +41,11 @@ WIZARD_API at::Tensor chosen_nll_loss(const at::Tensor& logits, const at::Tensor
                                       int64_t n_chosen,
                                       int64_t label_pad_token_id = kLabelPadTokenId);
 
-// What a recipe hands to a Loss for a concatenated batch of B = 2n rows.
-WIZARD_API PreferenceLogps
-concatenated_preference_logps(const at::Tensor& logits, const at::Tensor& labels,
-                              int64_t label_pad_token_id = kLabelPadTokenId);
+// What a recipe hands to a Loss for a concatenated batch of B = 2n rows: n examples with one
+// negative each (K = 1), and the NLL.
+WIZARD_API PreferenceScores
+concatenated_preference_scores(const at::Tensor& logits, const at::Tensor& labels,
+                               int64_t label_pad_token_id = kLabelPadTokenId);
 
 // wizard's logits/* metric inputs from full logits: sums over the completion
 // positions of the chosen and rejected halves, in float64.

@@ -19,6 +19,7 @@
 
 #include "wizard/base/export.hpp"
 #include "wizard/model/causal_lm.hpp"
+#include "wizard/plugin/loss.hpp"
 #include "wizard/preference/metrics.hpp"
 #include "wizard/preference/pair_scoring.hpp"
 #include "wizard/preference/scoring_work.hpp"
@@ -54,6 +55,10 @@ struct WIZARD_API ExampleScores {
 WIZARD_API ExampleScores score_examples(const model::CausalLM& model,
                                         const std::vector<ExampleToScore>& examples,
                                         const PairScoringOptions& options, bool with_nll = true);
+
+// What a Loss receives from these scores: the sums, counts, mask and NLL as they are (the
+// tensors are shared, not copied); no reference scores.
+WIZARD_API PreferenceScores preference_scores_of(const ExampleScores& scores);
 
 // The examples of TRL's pairs: chosen and rejected.
 WIZARD_API std::vector<ExampleToScore> examples_of_pairs(

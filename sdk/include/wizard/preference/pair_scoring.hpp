@@ -42,7 +42,7 @@ struct WIZARD_API PairScoringOptions {
 };
 
 struct WIZARD_API PairScores {
-  PreferenceLogps logps;           // what a Loss receives (nll_loss set when wanted)
+  PreferenceScores logps;          // what a Loss receives: K = 1 (nll_loss set when wanted)
   CompletionLogitSums logit_sums;  // for logits/chosen and logits/rejected
   ScoringWork work;                // tokens, LM-head positions, attention pairs
 };

@@ -1,6 +1,8 @@
-// Every case of cpo_losses.json through the loss plugins' real .so files: from
-// TRL's stored per-sequence log-probs to the losses, rewards, NLL, loss and the
-// metrics TRL logged; and CPOConfig's requested -> effective rewrite.
+// Every case of cpo_losses.json through the loss plugins' real .so files, on the test device:
+// from TRL's stored per-sequence log-probs (one negative per example, K = 1) to the losses,
+// rewards, NLL, loss and the metrics TRL logged, in the default pairwise mode and, for the
+// losses that have it, in softmax mode (which at K = 1 is the same loss); and CPOConfig's
+// requested -> effective rewrite as the plugins' requirements show it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,8 +13,9 @@
 #include "golden_refs.hpp"
 #include "preference_test_support.hpp"
 #include "test_device.hpp"
+#include "wizard/base/error.hpp"
+#include "wizard/preference/answer_scores.hpp"
 #include "wizard/preference/batch_logps.hpp"
-#include "wizard/preference/cpo_options.hpp"
 #include "wizard/preference/metrics.hpp"
 
 namespace pref = wizard::preference;
@@ -37,36 +40,9 @@ std::string plugin_table(const json& requested) {
   return toml;
 }
 
-pref::CpoLossRequest request_of(const json& requested) {
-  pref::CpoLossRequest request;
-  request.loss_type =
-      pref::parse_cpo_loss_type(requested.at("loss_type").get<std::string>()).value();
-  request.beta = requested.value("beta", request.beta);
-  request.label_smoothing = requested.value("label_smoothing", request.label_smoothing);
-  request.cpo_alpha = requested.value("cpo_alpha", request.cpo_alpha);
-  request.alpha = requested.value("alpha", request.alpha);
-  if (requested.contains("simpo_gamma") && !requested.at("simpo_gamma").is_null()) {
-    request.simpo_gamma = requested.at("simpo_gamma").get<double>();
-  }
-  return request;
-}
-
-void expect_effective(const pref::CpoLossSettings& settings, const json& effective) {
-  EXPECT_EQ(cpo_loss_type_name(settings.loss_type), effective.at("loss_type").get<std::string>());
-  EXPECT_EQ(settings.beta, effective.at("beta").get<double>());
-  EXPECT_EQ(settings.label_smoothing, effective.at("label_smoothing").get<double>());
-  EXPECT_EQ(settings.cpo_alpha, effective.at("cpo_alpha").get<double>());
-  EXPECT_EQ(settings.alpha, effective.at("alpha").get<double>());
-  const json& gamma = effective.at("simpo_gamma");
-  EXPECT_EQ(settings.simpo_gamma.has_value(), !gamma.is_null());
-  if (settings.simpo_gamma && !gamma.is_null()) {
-    EXPECT_EQ(*settings.simpo_gamma, gamma.get<double>());
-  }
-}
-
 // TRL's stored per-sequence log-probs of one dtype, as a recipe would pass them.
-wizard::PreferenceLogps stored_logps(const CpoBatchRefs& batch, const std::string& dtype_name,
-                                     const at::Tensor& nll) {
+wizard::PreferenceScores stored_scores(const CpoBatchRefs& batch, const std::string& dtype_name,
+                                       const at::Tensor& nll) {
   const json& per_sequence = batch.model->at("per_sequence_" + dtype_name);
   const at::ScalarType dtype = wizard::test::dtype_named(dtype_name);
   const at::Tensor sums =
@@ -76,7 +52,18 @@ wizard::PreferenceLogps stored_logps(const CpoBatchRefs& batch, const std::strin
       at::tensor(wizard::test::doubles_of(per_sequence.at("n_scored_tokens")), at::kFloat)
           .to(wizard::test::test_device());
   const int64_t n = batch.n_pairs;
-  return {sums.slice(0, 0, n), sums.slice(0, n), counts.slice(0, 0, n), counts.slice(0, n), nll};
+  return pref::one_negative_scores(sums.slice(0, 0, n), counts.slice(0, 0, n), sums.slice(0, n),
+                                   counts.slice(0, n), nll);
+}
+
+// The losses with a softmax mode, where K = 1 must give TRL's numbers too.
+bool has_softmax_mode(const std::string& loss_type) {
+  try {
+    wizard::test::create_loss(loss_type, "multi_negative = \"softmax\"\n");
+    return true;
+  } catch (const wizard::ConfigError&) {
+    return false;
+  }
 }
 
 // TRL's logits/chosen and logits/rejected: means over the whole padded halves.
@@ -148,12 +135,18 @@ std::string category_of(const json& test_case) {
 }  // namespace
 
 TEST(GoldenCpoLosses, RequestedBecomesEffectiveAsCpoConfig) {
+  // CPOConfig's rewrite that a loss can show: whether the NLL term is used (alphapo drops it).
+  // The rest of `effective` (simpo_gamma only for simpo, the alphapo rewrite to simpo) shows in
+  // the numbers below.
   long cases = 0;
   for (const auto& [model_name, model] : wizard::test::cpo_losses_json().at("models").items()) {
     for (const json& test_case : model.at("cases")) {
-      SCOPED_TRACE(model_name + " " + test_case.at("requested").dump());
-      expect_effective(pref::resolve_cpo_loss(request_of(test_case.at("requested"))),
-                       test_case.at("effective"));
+      const json& requested = test_case.at("requested");
+      SCOPED_TRACE(model_name + " " + requested.dump());
+      const auto loss =
+          wizard::test::create_loss(requested.at("loss_type"), plugin_table(requested));
+      EXPECT_EQ(loss->requirements().nll,
+                test_case.at("effective").at("cpo_alpha").get<double>() != 0);
       ++cases;
     }
   }
@@ -179,46 +172,53 @@ TEST(GoldenCpoLosses, PluginsReproduceTrlLossesRewardsAndMetrics) {
         logit_sums_of[dtype_name] = trl_logit_sums(logits, batch.n_pairs);
       }
       const json& requested = test_case.at("requested");
-      const auto loss =
-          wizard::test::create_loss(requested.at("loss_type"), plugin_table(requested));
-      const auto out = loss->compute(stored_logps(batch, dtype_name, nll_of[dtype_name]));
+      const std::string loss_type = requested.at("loss_type");
+      std::vector<std::string> modes{"pairwise"};
+      if (has_softmax_mode(loss_type)) modes.emplace_back("softmax");
+      for (const std::string& mode : modes) {
+        SCOPED_TRACE(mode);
+        const auto loss = wizard::test::create_loss(
+            loss_type, plugin_table(requested) + "multi_negative = \"" + mode + "\"\n");
+        const auto out = loss->compute(stored_scores(batch, dtype_name, nll_of[dtype_name]));
 
-      const Tolerance tolerance = tolerance_of(test_case);
-      const std::string category = category_of(test_case);
-      errors.expect_near(category, "policy_chosen_logps", out.chosen_logps,
-                         test_case.at("policy_chosen_logps"), tolerance);
-      errors.expect_near(category, "policy_rejected_logps", out.rejected_logps,
-                         test_case.at("policy_rejected_logps"), tolerance);
-      errors.expect_near(category, "losses", out.losses, test_case.at("losses"),
-                         loss_tolerance(test_case, tolerance));
-      errors.expect_near(category, "chosen_rewards", out.chosen_rewards,
-                         test_case.at("chosen_rewards"), tolerance);
-      errors.expect_near(category, "rejected_rewards", out.rejected_rewards,
-                         test_case.at("rejected_rewards"), tolerance);
-      errors.expect_near(category, "loss", out.loss, test_case.at("loss"),
-                         loss_tolerance(test_case, tolerance));
+        const Tolerance tolerance = tolerance_of(test_case);
+        const std::string category = category_of(test_case) + " " + mode;
+        errors.expect_near(category, "policy_chosen_logps", out.chosen_logps,
+                           test_case.at("policy_chosen_logps"), tolerance);
+        errors.expect_near(category, "policy_rejected_logps", out.negative_logps.squeeze(1),
+                           test_case.at("policy_rejected_logps"), tolerance);
+        errors.expect_near(category, "losses", out.losses, test_case.at("losses"),
+                           loss_tolerance(test_case, tolerance));
+        errors.expect_near(category, "chosen_rewards", out.chosen_rewards,
+                           test_case.at("chosen_rewards"), tolerance);
+        errors.expect_near(category, "rejected_rewards", out.negative_rewards.squeeze(1),
+                           test_case.at("rejected_rewards"), tolerance);
+        errors.expect_near(category, "loss", out.loss, test_case.at("loss"),
+                           loss_tolerance(test_case, tolerance));
 
-      // TRL logs the NLL only when it computed it (cpo_alpha != 0).
-      const auto effective = pref::resolve_cpo_loss(request_of(requested));
-      const at::Tensor reported_nll = effective.cpo_alpha == 0 ? at::Tensor() : nll_of[dtype_name];
-      const at::Tensor nll_value = reported_nll.defined() ? reported_nll : at::zeros({});
-      errors.expect_near(category, "nll_loss", nll_value, test_case.at("nll_loss"), tolerance);
+        // TRL logs the NLL only when it computed it (cpo_alpha != 0); the loss says so.
+        const at::Tensor nll_value = out.nll_loss.defined() ? out.nll_loss : at::zeros({});
+        errors.expect_near(category, "nll_loss", nll_value, test_case.at("nll_loss"), tolerance);
 
-      for (const auto& [split, key] : {std::pair{pref::MetricSplit::Train, "metrics"},
-                                       std::pair{pref::MetricSplit::Eval, "eval_metrics"}}) {
-        const auto metrics =
-            pref::preference_metrics(out, reported_nll, logit_sums_of[dtype_name], split);
-        const std::map<std::string, double> ours(metrics.begin(), metrics.end());
-        for (const auto& [name, value] : test_case.at(key).items()) {
-          ASSERT_TRUE(ours.count(name)) << "no metric " << name;
-          // logits/* averages ~10^4 logits: TRL in float32, wizard in float64.
-          const bool logit_mean = name.find("logits/") != std::string::npos;
-          errors.expect_near(logit_mean ? category + " logits/*" : category, name, ours.at(name),
-                             value.get<double>(), metric_tolerance(name, test_case, tolerance));
+        for (const auto& [split, key] : {std::pair{pref::MetricSplit::Train, "metrics"},
+                                         std::pair{pref::MetricSplit::Eval, "eval_metrics"}}) {
+          const auto metrics = pref::preference_metrics(out, logit_sums_of[dtype_name], split);
+          const std::map<std::string, double> ours(metrics.begin(), metrics.end());
+          for (const auto& [name, value] : test_case.at(key).items()) {
+            ASSERT_TRUE(ours.count(name)) << "no metric " << name;
+            // logits/* averages ~10^4 logits: TRL in float32, wizard in float64.
+            const bool logit_mean = name.find("logits/") != std::string::npos;
+            errors.expect_near(logit_mean ? category + " logits/*" : category, name, ours.at(name),
+                               value.get<double>(), metric_tolerance(name, test_case, tolerance));
+          }
+          const std::string loss_name = split == pref::MetricSplit::Eval ? "eval_loss" : "loss";
+          errors.expect_near(category, loss_name, ours.at(loss_name),
+                             test_case.at("loss").get<double>(), tolerance);
+          // With one negative, an example beats all its negatives when it beats its one.
+          const std::string prefix = split == pref::MetricSplit::Eval ? "eval_" : "";
+          EXPECT_EQ(ours.at(prefix + "rewards/accuracies_all"),
+                    ours.at(prefix + "rewards/accuracies"));
         }
-        const std::string loss_name = split == pref::MetricSplit::Eval ? "eval_loss" : "loss";
-        errors.expect_near(category, loss_name, ours.at(loss_name),
-                           test_case.at("loss").get<double>(), tolerance);
       }
       ++cases;
     }

@@ -1,32 +1,49 @@
-// alphapo: AlphaPO (Gupta et al. 2025) as TRL's CPOConfig defines loss_type
-// "alphapo": the simpo loss with cpo_alpha forced to 0 (no NLL term). The
-// reward shape itself is the `alpha` option, which every CPO loss accepts.
+// alphapo: AlphaPO (Gupta et al. 2025) as TRL's CPOConfig defines loss_type "alphapo": the
+// simpo loss without the NLL term. The reward shape itself is the `alpha` option, which every
+// loss here accepts. Per example, a chosen answer and K_i negatives k:
 //
-//   logp    = log p(completion | prompt) / completion tokens
-//   r(x)    = (1 - exp(x)^(-alpha)) / alpha, or x at alpha = 0 (TRL's default)
-//   logits  = r(logp_chosen) - r(logp_rejected) - simpo_gamma / beta
-//   losses  = -(1 - ls) log sigmoid(beta * logits) - ls log sigmoid(-beta * logits)
-//   loss    = mean(losses)
-//   rewards = beta * r(logp)                     (logged only; no margin)
+//   s       = log p(answer | prompt) / answer tokens (minus the reference model's, the same
+//             average, when there is one)
+//   r(s)    = (1 - exp(s)^(-alpha)) / alpha, or s at alpha = 0 (TRL's default)
+//   z_k     = beta * (r(s+) - r(s-_k) - gamma / beta)          (gamma = simpo_gamma)
+//   pairwise (default): L = mean_k -(1 - ls) log sigmoid(z_k) - ls log sigmoid(-z_k)
+//   softmax:            L = -(1 - ls) log p_0 - (ls / K_i) sum_k log p_k,
+//                       p = softmax(0, -z_1 / tau, ..., -z_K / tau)   (InfoNCE; K = 1: pairwise)
+//   loss    = preference_weight * mean(L)                     (never an NLL term)
+//   rewards = beta * r(s)                                     (logged only; no margin)
 //
-// Options (TRL's CPOConfig names and defaults): beta 0.1, label_smoothing (ls)
-// 0.0, simpo_gamma 0.5 or gamma_beta_ratio, alpha 0.0; cpo_alpha is accepted
-// and ignored (a warning when not 0). See docs/losses.md.
+// Options: as simpo's; cpo_alpha is accepted and ignored (a warning when not 0), as TRL's
+// CPOConfig sets it to 0. See docs/losses.md.
 #include "wizard/plugin/export.hpp"
-#include "wizard/preference/cpo_loss_plugin.hpp"
+#include "wizard/preference/cpo_family_loss.hpp"
 
 namespace {
 
-using wizard::preference::CpoLossSettings;
-using wizard::preference::CpoLossType;
+namespace pref = wizard::preference;
 
-struct AlphaPOLoss : wizard::preference::CpoLossPlugin<AlphaPOLoss, CpoLossType::AlphaPO> {
+pref::LossOptionRules rules() {
+  pref::LossOptionRules rules;
+  rules.loss_name = "alphapo";
+  rules.margin = pref::MarginKey::simpo_gamma;
+  rules.nll = false;
+  return rules;
+}
+
+class AlphaPOLoss : public pref::CpoFamilyLoss {
+ public:
   static constexpr const char* kSummary =
       "AlphaPO: SimPO with reward shape alpha and no NLL term (TRL's loss_type alphapo)";
-  using CpoLossPlugin::CpoLossPlugin;
+  static wizard::OptionDocs options() { return pref::loss_option_docs(rules()); }
 
-  static at::Tensor losses(const at::Tensor& logits, const CpoLossSettings& s) {
-    return wizard::preference::simpo_losses(logits, s);
+  AlphaPOLoss(const wizard::Config& config, wizard::PluginHost& /*host*/)
+      : CpoFamilyLoss(config, rules()) {}
+
+  wizard::PreferenceLoss compute(const wizard::PreferenceScores& in) const override {
+    const Scored s = score(in, pref::ScoreReduction::Average);
+    return finish(s,
+                  pref::sigmoid_preference_losses(logits(s), s.rewards.mask, options_.mode,
+                                                  options_.temperature, options_.label_smoothing),
+                  in);
   }
 };
 

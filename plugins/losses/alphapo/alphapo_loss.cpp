@@ -40,10 +40,7 @@ class AlphaPOLoss : public pref::CpoFamilyLoss {
 
   wizard::PreferenceLoss compute(const wizard::PreferenceScores& in) const override {
     const Scored s = score(in, pref::ScoreReduction::Average);
-    return finish(s,
-                  pref::sigmoid_preference_losses(logits(s), s.rewards.mask, options_.mode,
-                                                  options_.temperature, options_.label_smoothing),
-                  in);
+    return finish(s, sigmoid_losses(s), in);
   }
 };
 

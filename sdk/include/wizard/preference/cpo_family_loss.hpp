@@ -44,6 +44,13 @@ class CpoFamilyLoss : public Loss {
     return pairwise_logits(scored.rewards, options_.beta, options_.gamma_over_beta);
   }
 
+  // [B]: the sigmoid loss of those logits (pairwise, or softmax), with the options' mode,
+  // temperature and label smoothing: the sigmoid, simpo and alphapo losses.
+  at::Tensor sigmoid_losses(const Scored& scored) const {
+    return sigmoid_preference_losses(logits(scored), scored.rewards.mask, options_.mode,
+                                     options_.temperature, options_.label_smoothing);
+  }
+
   // The PreferenceLoss of the per-example `losses`: preference_weight, the NLL term, rewards.
   PreferenceLoss finish(const Scored& scored, const at::Tensor& losses,
                         const PreferenceScores& in) const {

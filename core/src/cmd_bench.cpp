@@ -57,7 +57,7 @@ std::string toml_range(const LengthRange& range) {
 // byte-level tokenizer such as init-model's), before the user's own --set overrides.
 std::vector<std::string> synthetic_overrides(const po::variables_map& vm) {
   const bool synthetic = vm.count("synthetic") > 0;
-  for (const char* option : {"prompt-length", "answer-length", "rows"}) {
+  for (const char* option : {"prompt-length", "answer-length", "rows", "negatives"}) {
     if (!synthetic && !vm[option].defaulted()) {
       throw UsageError(std::string("--") + option + " describes generated data: add --synthetic");
     }
@@ -65,10 +65,18 @@ std::vector<std::string> synthetic_overrides(const po::variables_map& vm) {
   if (!synthetic) return {};
   const std::int64_t rows = vm["rows"].as<std::int64_t>();
   if (rows < 1) throw UsageError("--rows must be at least 1");
-  return {"dataset_spec={spec_class = \"synthetic\", task = \"random_text\", rows = " +
-          std::to_string(rows) +
-          ", prompt_length = " + toml_range(parse_range(vm, "prompt-length")) +
-          ", answer_length = " + toml_range(parse_range(vm, "answer-length")) + "}"};
+  const std::int64_t negatives = vm["negatives"].as<std::int64_t>();
+  if (negatives < 1 || negatives > 65) throw UsageError("--negatives must be between 1 and 65");
+  std::vector<std::string> overrides = {
+      "dataset_spec={spec_class = \"synthetic\", task = \"random_text\", rows = " +
+      std::to_string(rows) + ", prompt_length = " + toml_range(parse_range(vm, "prompt-length")) +
+      ", answer_length = " + toml_range(parse_range(vm, "answer-length")) +
+      ", negatives = " + std::to_string(negatives - 1) + "}"};
+  // Each prompt's K answers are its rejected one and K - 1 more: the cpo recipe scores them all.
+  if (negatives > 1) {
+    overrides.push_back("training_args_spec.num_negatives=" + std::to_string(negatives));
+  }
+  return overrides;
 }
 
 // A folder for the trainer's files, removed at the end.
@@ -219,7 +227,8 @@ Command bench_command() {
   Command command;
   command.name = "bench";
   command.synopsis =
-      "bench CONFIG [--set k=v]... [--steps N] [--warmup W] [--baseline] [--synthetic]";
+      "bench CONFIG [--set k=v]... [--steps N] [--warmup W] [--baseline] [--synthetic "
+      "[--negatives K]]";
   command.summary = "time training steps: tokens/s, step time, peak RSS, FLOP utilisation";
   command.details =
       "Trains W + N optimizer steps on the config's model and data through the same\n"
@@ -243,7 +252,10 @@ Command bench_command() {
         "answer-length", po::value<std::string>()->default_value("32:256"),
         "with --synthetic: answer length range MIN:MAX in tokens")(
         "rows", po::value<std::int64_t>()->default_value(1000),
-        "with --synthetic: how many pairs to generate");
+        "with --synthetic: how many prompts to generate")(
+        "negatives", po::value<std::int64_t>()->default_value(1),
+        "with --synthetic: K negative answers per prompt, all scored each step "
+        "(num_negatives = K; the baseline scores them as K padded pairs)");
   };
   command.execute = execute_bench;
   return command;

@@ -31,10 +31,13 @@ struct Usage {
   }
 };
 
-std::string layout_name(const preference::PairScoringOptions& scoring) {
+std::string layout_name(const preference::PairScoringOptions& scoring, std::int64_t k) {
   if (scoring.layout == preference::PairLayout::padded) {
-    return scoring.full_logits ? "padded batch, prompts twice, full-vocabulary logits"
-                               : "padded batch, prompts twice, LM head at scored positions";
+    const std::string prompts =
+        k > 1 ? "each negative its own padded pair (prompts " + std::to_string(2 * k) + " times)"
+              : "padded batch, prompts twice";
+    return prompts +
+           (scoring.full_logits ? ", full-vocabulary logits" : ", LM head at scored positions");
   }
   return scoring.share_prefix ? "packed rows, shared prompts, LM head at scored positions"
                               : "packed rows, prompts twice, LM head at scored positions";
@@ -100,12 +103,14 @@ preference::PairScoringOptions CpoBench::scoring(BenchMode mode) const {
 std::string CpoBench::describe(BenchMode mode) const {
   const auto& args = parts_.settings->args;
   std::ostringstream out;
-  out << layout_name(scoring(mode)) << "; "
+  const std::int64_t k = parts_.negatives.num_negatives;
+  out << layout_name(scoring(mode), k) << "; "
       << (mode == BenchMode::baseline ? std::string("random") : parts_.sampler_name)
       << " sampler, batch size " << args.per_device_train_batch_size;
   if (args.gradient_accumulation_steps > 1)
     out << ", accumulation " << args.gradient_accumulation_steps;
   if (args.gradient_checkpointing) out << ", gradient checkpointing";
+  if (k > 1) out << "; up to " << k << " negatives per example";
   return out.str();
 }
 
@@ -133,18 +138,28 @@ std::vector<BenchStep> CpoBench::run(BenchMode mode, std::int64_t warmup, std::i
   const model::CausalLM& model = *parts_.model;
   StepTimer timer(model.config(), warmup);
 
-  PreferenceTask task(model, parts_.loss, scoring(mode));
+  PreferenceTaskParts task_parts;
+  task_parts.model = &model;
+  task_parts.loss = parts_.loss;
+  task_parts.scoring = scoring(mode);
+  task_parts.negative_sampler = parts_.negative_sampler;
+  task_parts.negatives = parts_.negatives;
+  PreferenceTask task(std::move(task_parts), *parts_.pairs);
   std::int64_t examples = 0;  // of the micro-batch being scored
   task.observe_work([&](const preference::ScoringWork& work) { timer.scored(work, examples); });
   train::TrainingTask training =
       training_task(model, task, *parts_.pairs,
-                    mode == BenchMode::baseline ? parts_.baseline_sampler : parts_.sampler, args);
+                    mode == BenchMode::baseline ? parts_.baseline_sampler : parts_.sampler,
+                    parts_.negatives.num_negatives, args);
   training.compute = [&, compute = training.compute](const train::MicroBatch& batch) {
     timer.micro_batch_started();
     examples = static_cast<std::int64_t>(batch.size());
     return compute(batch);
   };
-  training.after_step = [&](const train::StepTimes& times) { timer.step_ended(times); };
+  training.after_step = [&, step = training.after_step](const train::StepTimes& times) {
+    step(times);
+    timer.step_ended(times);
+  };
   training.save_final_model = false;
   training.progress = train::ProgressDisplay::Mode::off;
   train::Trainer(args, std::move(training)).train();

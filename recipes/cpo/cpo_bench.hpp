@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cpo_settings.hpp"
+#include "negative_pool.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/recipe.hpp"
@@ -28,6 +29,8 @@ struct CpoBenchParts {
   std::shared_ptr<Sampler> sampler;           // the config's
   std::shared_ptr<Sampler> baseline_sampler;  // random, as TRL's dataloader
   std::string sampler_name;
+  std::shared_ptr<NegativeSampler> negative_sampler;  // the config's, in both modes
+  NegativeSettings negatives;
 };
 
 class CpoBench : public RecipeBench {

@@ -1,11 +1,14 @@
-// cpo: train a causal LM on preference pairs with CPO and its relatives
+// cpo: train a causal LM on preference data with CPO and its relatives
 // (SimPO, CPO-SimPO, AlphaPO, hinge, IPO), as TRL's CPOTrainer does, from a
-// training-wizard config.
+// training-wizard config; with several negatives per prompt and an optional
+// reference model (docs/losses.md).
 //
 //   prepare(): settings -> model folder, tokenizer, chat template -> rows ->
-//              validation split -> TRL's tokenization -> loss, sampler -> model
+//              validation split -> TRL's tokenization -> loss, samplers -> model
+//              -> reference model
 //   run():     the SDK trainer with a PreferenceTask as its step
 //   prepare_bench(): what prepare() builds, for `wizard bench` (cpo_bench.hpp)
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -21,6 +24,7 @@
 #include "wizard/model/hub.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/export.hpp"
+#include "wizard/plugin/negative_sampler.hpp"
 #include "wizard/plugin/recipe.hpp"
 #include "wizard/plugin/sampler.hpp"
 
@@ -64,6 +68,7 @@ class CpoRecipe : public Recipe {
   void prepare() override {
     check_output_dir(settings_.args);
     load();
+    if (settings_.reference.enabled) load_reference();
   }
 
   // `wizard bench`: what prepare() builds, without touching output_dir.
@@ -76,6 +81,8 @@ class CpoRecipe : public Recipe {
     parts.loss = loss_;
     parts.sampler = sampler_;
     parts.sampler_name = settings_.sampler.name;
+    parts.negative_sampler = negative_sampler_;
+    parts.negatives = negative_settings();
     parts.baseline_sampler =
         host_.create<Sampler>("random", Config(ConfigValue::table({}, config_.location())));
     return std::make_unique<CpoBench>(std::move(parts), scratch_dir);
@@ -85,6 +92,16 @@ class CpoRecipe : public Recipe {
     std::ostringstream out;
     const auto& config = model_->config();
     out << "recipe:     cpo, loss " << settings_.loss.name << ", sampler " << settings_.sampler.name
+        << "\n"
+        << "negatives:  " << settings_.negatives.num_negatives << " per example ("
+        << settings_.negatives.sampler.name
+        << (settings_.negatives.in_batch ? ", in-batch answers too" : "") << ")"
+        << (settings_.reference.enabled
+                ? "; reference model: " +
+                      (settings_.reference.model_name.empty() ? std::string("the starting policy")
+                                                              : settings_.reference.model_name) +
+                      (settings_.reference.precompute ? " (precomputed)" : "")
+                : std::string())
         << "\n"
         << "model:      " << model_dir_.string() << " (" << config.model_type << ", "
         << config.num_hidden_layers << " layers, hidden " << config.hidden_size << ", "
@@ -110,13 +127,21 @@ class CpoRecipe : public Recipe {
 
   int run() override {
     const auto& args = settings_.args;
-    PreferenceTask task(*model_, loss_, settings_.scoring);
+    PreferenceTaskParts parts;
+    parts.model = model_.get();
+    parts.loss = loss_;
+    parts.scoring = settings_.scoring;
+    parts.negative_sampler = negative_sampler_;
+    parts.negatives = negative_settings();
+    parts.reference = reference_.get();
+    PreferenceTask task(std::move(parts), train_.pairs);
     if (settings_.eval_exact_match) {
       std::vector<std::int64_t> stop_ids;
       if (auto eos = tokenizer_->eos_token_id()) stop_ids.push_back(*eos);
       task.enable_exact_match(stop_ids);
     }
-    train::TrainingTask training = training_task(*model_, task, train_.pairs, sampler_, args);
+    train::TrainingTask training = training_task(*model_, task, train_.pairs, sampler_,
+                                                 settings_.negatives.num_negatives, args);
     std::vector<train::EvalResult> evaluations;
     if (eval_) {
       training.evaluate = [this, &task, &args, &evaluations] {
@@ -135,6 +160,12 @@ class CpoRecipe : public Recipe {
     const train::TrainResult result = trainer.train();
     logger()->info("trained {} steps ({:.2f} epochs), mean loss {:.4f}; model saved in {}",
                    result.global_step, result.epoch, result.train_loss, args.output_dir.string());
+    if (task.short_examples() > 0) {
+      logger()->info(
+          "{} of {} examples scored had fewer than num_negatives = {} negatives to choose from "
+          "and used what they had",
+          task.short_examples(), task.examples_scored(), settings_.negatives.num_negatives);
+    }
     if (evaluations.size() >= 2) print_progress(evaluations.front(), evaluations.back());
     return 0;
   }
@@ -179,6 +210,14 @@ class CpoRecipe : public Recipe {
     loss_ = host_.create<Loss>(settings_.loss.name, settings_.loss.table, settings_.loss.named_at);
     sampler_ = host_.create<Sampler>(settings_.sampler.name, settings_.sampler.table,
                                      settings_.sampler.named_at);
+    const PluginChoice& negatives = settings_.negatives.sampler;
+    negative_sampler_ =
+        host_.create<NegativeSampler>(negatives.name, negatives.table, negatives.named_at);
+    if (settings_.reference.enabled && !loss_->requirements().supports_reference) {
+      throw ConfigError(settings_.loss.named_at.str() + ": the loss '" + settings_.loss.name +
+                        "' takes no reference scores, but reference_free = false; use a loss "
+                        "that does (every built-in one) or reference_free = true");
+    }
 
     // The model, in the precision the arguments ask for (fp32 masters live in the optimizer).
     const at::ScalarType dtype = model::dtype_from_name(args.parameter_dtype_name());
@@ -186,6 +225,33 @@ class CpoRecipe : public Recipe {
         model::CausalLM::from_pretrained(model_dir_, dtype, settings_.transformer.device));
     model_->set_gradient_checkpointing(args.gradient_checkpointing);
     check_vocabulary();
+  }
+
+  // The frozen reference model (default: the starting policy), precomputed when asked.
+  void load_reference() {
+    ReferenceSettings reference;
+    reference.model_dir = settings_.reference.model_name.empty()
+                              ? model_dir_
+                              : hub::resolve_model(settings_.reference.model_name, "");
+    reference.precompute = settings_.reference.precompute;
+    reference_ = std::make_unique<ReferenceModel>(reference, model_->dtype(),
+                                                  settings_.transformer.device, settings_.scoring);
+    if (!reference.precompute) return;
+    const fs::path folder = settings_.args.output_dir / "cache";
+    reference_->precompute(train_.pairs, "train", folder / "reference_logps_train.safetensors");
+    if (eval_) {
+      reference_->precompute(eval_->pairs, "validation",
+                             folder / "reference_logps_validation.safetensors");
+    }
+    reference_->release_model();
+  }
+
+  NegativeSettings negative_settings() const {
+    NegativeSettings out;
+    out.num_negatives = settings_.negatives.num_negatives;
+    out.in_batch = settings_.negatives.in_batch;
+    out.seed = static_cast<std::uint64_t>(settings_.args.seed);
+    return out;
   }
 
   std::int64_t pad_token_id() const {
@@ -196,7 +262,12 @@ class CpoRecipe : public Recipe {
 
   // The held-out figures of the first and the last evaluation, side by side.
   void print_progress(const train::EvalResult& first, const train::EvalResult& last) const {
+    const bool several_negatives = eval_ && std::any_of(eval_->pairs.begin(), eval_->pairs.end(),
+                                                        [](const TokenizedPreference& p) {
+                                                          return !p.more_negatives.empty();
+                                                        });
     const std::pair<const char*, const char*> rows[] = {
+        {"eval_rewards/accuracies_all", "chosen above all its negatives"},
         {"eval_rewards/accuracies", "preference accuracy (chosen rewarded above rejected)"},
         {"eval_exact_match", "exact match (greedy answer == chosen)"},
         {"eval_rewards/margins", "reward margin"},
@@ -207,8 +278,11 @@ class CpoRecipe : public Recipe {
       const auto a = first.metrics.find(key);
       const auto b = last.metrics.find(key);
       if (a == first.metrics.end() || b == last.metrics.end()) continue;
+      const std::string name = key;
+      // With one negative per example, "above all" is the preference accuracy again.
+      if (name == "eval_rewards/accuracies_all" && !several_negatives) continue;
       const bool percent =
-          std::string(key) == "eval_rewards/accuracies" || std::string(key) == "eval_exact_match";
+          name.rfind("eval_rewards/accuracies", 0) == 0 || name == "eval_exact_match";
       if (percent) {
         std::printf("  %-55s %6.1f%% -> %6.1f%%\n", label, 100 * a->second, 100 * b->second);
       } else {
@@ -223,7 +297,9 @@ class CpoRecipe : public Recipe {
     const std::int64_t vocab = model_->config().vocab_size;
     auto check = [&](const std::vector<TokenizedPreference>& pairs) {
       for (const auto& pair : pairs) {
-        for (const auto* ids : {&pair.chosen_input_ids, &pair.rejected_input_ids}) {
+        std::vector<const std::vector<std::int32_t>*> sequences = {&pair.chosen_input_ids};
+        for (const auto& negative : own_negatives(pair)) sequences.push_back(negative.ids);
+        for (const auto* ids : sequences) {
           for (const std::int32_t id : *ids) {
             if (id < 0 || id >= vocab) {
               throw Error("token id " + std::to_string(id) +
@@ -251,7 +327,9 @@ class CpoRecipe : public Recipe {
   std::optional<TokenizedPreferences> eval_;
   std::shared_ptr<Loss> loss_;
   std::shared_ptr<Sampler> sampler_;
+  std::shared_ptr<NegativeSampler> negative_sampler_;
   std::unique_ptr<model::CausalLM> model_;
+  std::unique_ptr<ReferenceModel> reference_;
 };
 
 }  // namespace wizard::cpo

@@ -2,6 +2,7 @@
 
 #include <ATen/Context.h>
 
+#include <algorithm>
 #include <set>
 
 #include "wizard/base/error.hpp"
@@ -45,6 +46,21 @@ OptionDocs cpo_only_options() {
        "positions per LM-head chunk: memory holds chunk x vocabulary floats at a time"},
       {"eval_exact_match", "bool", "false",
        "also decode each held-out prompt greedily; eval_exact_match = share equal to chosen"},
+      {"num_negatives", "int", "1",
+       "K: negatives scored per example each step, chosen from its rejected answer, negatives, "
+       "hard_negatives (and in-batch answers)"},
+      {"negative_sampling_strategy", "string", "random",
+       "the negative sampler plugin: random, hard, mixed, or library.Class"},
+      {"in_batch_negatives", "bool", "false",
+       "the other prompts' chosen answers in the micro-batch join each example's negatives"},
+      {"reference_free", "bool", "true",
+       "false: every score becomes s - s_ref under a frozen reference model (sigmoid: DPO)"},
+      {"reference_model_name", "string", "",
+       "the reference model (folder or hub name); default: the starting policy"},
+      {"precompute_ref_log_probs", "bool", "false",
+       "score every answer with the reference once before training, cached beside the run"},
+      {"force_use_ref_model", "bool", "false",
+       "TRL: a separate reference model even with adapters; wizard always keeps one"},
       {"max_completion_length", "int", "", "encoder-decoder only in TRL; not used"},
       {"max_target_length", "int", "", "encoder-decoder only in TRL; not used"},
       {"generate_during_eval", "bool", "false", "sampling during evaluation (not supported)"},
@@ -195,6 +211,62 @@ PluginChoice choose_sampler(const Config& recipe, const Config& args, bool paddi
           args.location("group_by_length")};
 }
 
+// The built-in negative samplers, whose options a config may only set for the one it chose.
+constexpr const char* kBuiltInNegativeSamplers[] = {"random", "hard", "mixed"};
+
+// num_negatives, in_batch_negatives and the negative sampler with its options (read from
+// training_args_spec like the loss's).
+NegativeSettingsChoice read_negatives(const Config& args, PluginHost& host,
+                                      OptionDocs& args_options) {
+  NegativeSettingsChoice out;
+  out.num_negatives = args.get<std::int64_t>("num_negatives", 1);
+  if (out.num_negatives < 1 || out.num_negatives > 1024) {
+    args.fail("num_negatives", "must be between 1 and 1024 (negatives scored per example)");
+  }
+  out.in_batch = args.get<bool>("in_batch_negatives", false);
+  const std::string name = args.get<std::string>("negative_sampling_strategy", "random");
+  const SourceLocation named_at = args.location("negative_sampling_strategy");
+  const OptionDocs own = host.options(PluginKind::NegativeSampler, name, named_at);
+  for (const char* other : kBuiltInNegativeSamplers) {
+    if (other == name) continue;
+    for (const auto& option : host.options(PluginKind::NegativeSampler, other, named_at)) {
+      const bool documented = std::any_of(
+          own.begin(), own.end(), [&](const OptionDoc& o) { return o.name == option.name; });
+      if (!documented && args.has(option.name)) {
+        args.fail(option.name, "is an option of negative_sampling_strategy = \"" +
+                                   std::string(other) + "\", not of \"" + name +
+                                   "\"; remove it or choose that strategy");
+      }
+    }
+  }
+  append(args_options, own);
+  out.sampler = {name, plugin_table(args, own), named_at};
+  return out;
+}
+
+ReferenceChoice read_reference(const Config& args) {
+  ReferenceChoice out;
+  out.enabled = !args.get<bool>("reference_free", true);
+  out.model_name = args.get<std::string>("reference_model_name", "");
+  out.precompute = args.get<bool>("precompute_ref_log_probs", false);
+  const bool force = args.get<bool>("force_use_ref_model", false);
+  if (!out.enabled) {
+    for (const char* key :
+         {"reference_model_name", "precompute_ref_log_probs", "force_use_ref_model"}) {
+      if (args.has(key)) {
+        args.fail(key,
+                  "needs reference_free = false (CPO is reference-free by default); set it "
+                  "or remove this key");
+      }
+    }
+  } else if (force) {
+    logger()->info(
+        "force_use_ref_model = true: wizard always scores the reference with its own frozen "
+        "copy of the model");
+  }
+  return out;
+}
+
 }  // namespace
 
 OptionDocs cpo_recipe_options() {
@@ -234,6 +306,7 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   out.loss = choose_loss(recipe, args, host, args_options);
   // CPOConfig's loss fields, which TRL accepts whatever the loss (simpo_gamma with sigmoid).
   append(args_options, preference::trl_loss_fields());
+  out.negatives = read_negatives(args, host, args_options);
   args_options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
   args.check_keys(args_options);
 
@@ -259,6 +332,12 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   }
 
   out.sampler = choose_sampler(recipe, args, padding_free);
+  out.reference = read_reference(args);
+  if (out.reference.precompute && out.negatives.in_batch) {
+    args.fail("precompute_ref_log_probs",
+              "= true cannot be used with in_batch_negatives = true: in-batch negatives are made "
+              "during training, so the reference must score each step; set one of them to false");
+  }
 
   const Config callbacks = recipe.table("callbacks_spec");
   callbacks.check_keys({{"evaluate_first_step", "bool", "false", "evaluate after the first step"},

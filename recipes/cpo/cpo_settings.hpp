@@ -31,6 +31,21 @@ struct PluginChoice {
   SourceLocation named_at;
 };
 
+// Several negatives per example (docs/data.md): K, the sampler plugin choosing them each step,
+// and whether the other prompts' chosen answers in a micro-batch join each example's pool.
+struct NegativeSettingsChoice {
+  std::int64_t num_negatives = 1;
+  bool in_batch = false;
+  PluginChoice sampler;  // negative_sampling_strategy (default random)
+};
+
+// reference_free = false: scores become s - s_ref under a frozen reference model.
+struct ReferenceChoice {
+  bool enabled = false;
+  std::string model_name;   // reference_model_name; empty: the starting policy
+  bool precompute = false;  // precompute_ref_log_probs
+};
+
 struct CpoSettings {
   train::TrainingArguments args;
   PreferenceTokenization tokenization;
@@ -39,6 +54,8 @@ struct CpoSettings {
   std::optional<std::int64_t> padding_value;  // CPOConfig.padding_value (default: pad token)
   PluginChoice loss;
   PluginChoice sampler;
+  NegativeSettingsChoice negatives;
+  ReferenceChoice reference;
   bool evaluate_first_step = false;
   bool eval_exact_match = false;  // greedy-decode held-out prompts during evaluation
 

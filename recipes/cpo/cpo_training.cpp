@@ -4,32 +4,41 @@
 
 namespace wizard::cpo {
 
-std::vector<std::int64_t> pair_lengths(const std::vector<TokenizedPreference>& pairs) {
+std::vector<std::int64_t> example_lengths(const std::vector<TokenizedPreference>& pairs,
+                                          std::int64_t num_negatives) {
   std::vector<std::int64_t> lengths;
   lengths.reserve(pairs.size());
   for (const auto& pair : pairs) {
-    lengths.push_back(static_cast<std::int64_t>(
-        std::max(pair.chosen_input_ids.size(), pair.rejected_input_ids.size())));
+    lengths.push_back(num_negatives > 1
+                          ? packed_example_tokens(pair, num_negatives)
+                          : static_cast<std::int64_t>(std::max(pair.chosen_input_ids.size(),
+                                                               pair.rejected_input_ids.size())));
   }
   return lengths;
 }
 
-train::TrainingTask training_task(const model::CausalLM& model, const PreferenceTask& task,
+train::TrainingTask training_task(const model::CausalLM& model, PreferenceTask& task,
                                   const std::vector<TokenizedPreference>& pairs,
-                                  std::shared_ptr<Sampler> sampler,
+                                  std::shared_ptr<Sampler> sampler, std::int64_t num_negatives,
                                   const train::TrainingArguments& args) {
   train::TrainingTask training;
   training.parameters = model.named_parameters();
   SamplerInput input;
-  input.lengths = pair_lengths(pairs);
+  input.lengths = example_lengths(pairs, num_negatives);
   input.batch_size = args.per_device_train_batch_size;
   input.seed = static_cast<std::uint64_t>(args.data_seed.value_or(args.seed));
   training.micro_batches = [sampler, input](std::int64_t epoch) mutable {
     input.epoch = epoch;
     return sampler->batches(input);
   };
-  training.compute = [&task, &pairs](const train::MicroBatch& batch) {
-    return task.compute(pairs, batch);
+  training.compute = [&task](const train::MicroBatch& batch) { return task.compute(batch); };
+  training.after_step = [&task](const train::StepTimes& times) {
+    task.set_step(times.global_step);
+  };
+  training.save_state = [&task] { return nlohmann::json{{"negatives", task.save_state()}}; };
+  training.load_state = [&task](const nlohmann::json& state) {
+    // Checkpoints of runs before several negatives existed carry no such state.
+    if (state.is_object() && state.contains("negatives")) task.load_state(state.at("negatives"));
   };
   return training;
 }

@@ -61,10 +61,7 @@ std::int64_t packed_example_tokens(const TokenizedPreference& pair, std::int64_t
 
 NegativePool::NegativePool(const std::vector<TokenizedPreference>& pairs,
                            std::shared_ptr<NegativeSampler> sampler, NegativeSettings settings)
-    : pairs_(pairs),
-      sampler_(std::move(sampler)),
-      settings_(settings),
-      visits_(pairs.size(), 0) {}
+    : pairs_(pairs), sampler_(std::move(sampler)), settings_(settings), visits_(pairs.size(), 0) {}
 
 PreparedBatch NegativePool::training_batch(const std::vector<std::int64_t>& indices,
                                            const PolicyScorer& policy_scores) {
@@ -90,10 +87,10 @@ PreparedBatch NegativePool::training_batch(const std::vector<std::int64_t>& indi
         if (other == j) continue;
         const TokenizedPreference& o = pairs_.at(static_cast<std::size_t>(indices[other]));
         auto sequence = std::make_unique<std::vector<std::int32_t>>(prompt);
-        sequence->insert(sequence->end(),
-                         o.chosen_input_ids.begin() +
-                             static_cast<std::ptrdiff_t>(o.chosen_prompt_length),
-                         o.chosen_input_ids.end());
+        sequence->insert(
+            sequence->end(),
+            o.chosen_input_ids.begin() + static_cast<std::ptrdiff_t>(o.chosen_prompt_length),
+            o.chosen_input_ids.end());
         if (*sequence == pair.chosen_input_ids || sequence->size() == prompt.size()) continue;
         all.negatives.push_back({sequence.get(), prompt.size()});
         batch.made_sequences.push_back(std::move(sequence));
@@ -105,8 +102,8 @@ PreparedBatch NegativePool::training_batch(const std::vector<std::int64_t>& indi
       const bool stale = cached.values.size() != own_count ||
                          step_ - cached.step >= sampler_->policy_score_refresh_steps();
       // In-batch candidates change with the batch: scored afresh; the example's own are kept.
-      std::vector<double> fresh;      // scores of what was scored now
-      std::size_t fresh_offset = 0;   // the pool index of fresh[0]
+      std::vector<double> fresh;     // scores of what was scored now
+      std::size_t fresh_offset = 0;  // the pool index of fresh[0]
       if (stale) {
         fresh = policy_scores(all);
         cached.step = step_;
@@ -160,7 +157,7 @@ nlohmann::json NegativePool::save_state() const {
   for (const auto& [index, entry] : scores_) {
     scores[std::to_string(index)] = {{"step", entry.step}, {"values", entry.values}};
   }
-  return {{"visits", visits_}, {"policy_scores", scores}};
+  return {{"step", step_}, {"visits", visits_}, {"policy_scores", scores}};
 }
 
 void NegativePool::load_state(const nlohmann::json& state) {
@@ -171,6 +168,7 @@ void NegativePool::load_state(const nlohmann::json& state) {
                 "; resume with the data the checkpoint was trained on");
   }
   visits_ = visits;
+  step_ = state.value("step", std::int64_t{0});
   scores_.clear();
   for (const auto& [key, entry] : state.at("policy_scores").items()) {
     // JSON has no NaN: scores are always finite log-probabilities.

@@ -71,7 +71,7 @@ class NegativePool {
   std::shared_ptr<NegativeSampler> sampler_;
   NegativeSettings settings_;
   std::int64_t step_ = 0;
-  std::vector<std::int64_t> visits_;   // per example: micro-batches it was trained in
+  std::vector<std::int64_t> visits_;       // per example: micro-batches it was trained in
   std::map<std::int64_t, Scores> scores_;  // per example: the latest policy scores of its pool
 };
 

@@ -9,20 +9,33 @@
 
 namespace wizard::cpo {
 
-PreferenceTask::PreferenceTask(const model::CausalLM& model, std::shared_ptr<Loss> loss,
-                               preference::PairScoringOptions scoring)
-    : model_(model), loss_(std::move(loss)), scoring_(scoring) {}
+namespace {
 
-PreferenceTask::Outcome PreferenceTask::run(const std::vector<TokenizedPreference>& pairs,
-                                            const train::MicroBatch& indices,
+// What the loss receives: the policy's sums, and the reference's in the same dtype.
+PreferenceScores preference_scores(const preference::ExampleScores& scores,
+                                   const ReferenceModel* reference,
+                                   const std::vector<preference::ExampleToScore>& examples) {
+  PreferenceScores out = preference::preference_scores_of(scores);
+  if (reference) {
+    const auto [chosen, negatives] = reference->score(examples, scores.chosen_logps_sum.device());
+    out.reference_chosen_logps_sum = chosen.to(scores.chosen_logps_sum.scalar_type());
+    out.reference_negative_logps_sum = negatives.to(scores.negative_logps_sum.scalar_type());
+  }
+  return out;
+}
+
+}  // namespace
+
+PreferenceTask::PreferenceTask(PreferenceTaskParts parts,
+                               const std::vector<TokenizedPreference>& train_pairs)
+    : parts_(std::move(parts)), pool_(train_pairs, parts_.negative_sampler, parts_.negatives) {}
+
+PreferenceTask::Outcome PreferenceTask::run(const std::vector<preference::ExampleToScore>& examples,
                                             preference::MetricSplit split) const {
-  std::vector<const TokenizedPreference*> batch;
-  batch.reserve(indices.size());
-  for (int64_t index : indices) batch.push_back(&pairs.at(static_cast<std::size_t>(index)));
-  const preference::PairScores scores =
-      preference::score_pairs(model_, batch, scoring_, loss_->requirements().nll);
+  const preference::ExampleScores scores = preference::score_examples(
+      *parts_.model, examples, parts_.scoring, parts_.loss->requirements().nll);
   Outcome out;
-  out.loss = loss_->compute(scores.logps);
+  out.loss = parts_.loss->compute(preference_scores(scores, parts_.reference, examples));
   if (!out.loss.loss.defined() || out.loss.loss.numel() != 1) {
     throw Error("the loss plugin returned no scalar `loss`; a Loss must fill PreferenceLoss.loss");
   }
@@ -33,9 +46,24 @@ PreferenceTask::Outcome PreferenceTask::run(const std::vector<TokenizedPreferenc
   return out;
 }
 
-train::StepResult PreferenceTask::compute(const std::vector<TokenizedPreference>& pairs,
-                                          const train::MicroBatch& indices) const {
-  Outcome outcome = run(pairs, indices, preference::MetricSplit::Train);
+std::vector<double> PreferenceTask::policy_scores(const preference::ExampleToScore& example) const {
+  at::NoGradGuard no_grad;
+  const preference::ExampleScores scores =
+      preference::score_examples(*parts_.model, {example}, parts_.scoring, false);
+  const at::Tensor means =
+      (scores.negative_logps_sum.to(at::kDouble) / scores.negative_tokens.to(at::kDouble))
+          .select(0, 0)
+          .cpu();
+  return std::vector<double>(means.data_ptr<double>(), means.data_ptr<double>() + means.numel());
+}
+
+train::StepResult PreferenceTask::compute(const train::MicroBatch& indices) {
+  const PreparedBatch batch = pool_.training_batch(
+      indices,
+      [this](const preference::ExampleToScore& example) { return policy_scores(example); });
+  examples_scored_ += static_cast<std::int64_t>(batch.examples.size());
+  short_examples_ += batch.short_examples;
+  Outcome outcome = run(batch.examples, preference::MetricSplit::Train);
   train::StepResult result;
   result.loss = outcome.loss.loss;
   for (const auto& [name, value] : outcome.metrics) {
@@ -51,13 +79,15 @@ train::EvalResult PreferenceTask::evaluate(const std::vector<TokenizedPreference
   std::map<std::string, double> sums;
   double weighted_loss = 0;
   train::EvalResult result;
+  const NegativePool pool(pairs, parts_.negative_sampler, parts_.negatives);
   for (std::size_t begin = 0; begin < pairs.size(); begin += static_cast<std::size_t>(batch_size)) {
     train::MicroBatch indices;
     for (std::size_t i = begin;
          i < pairs.size() && i < begin + static_cast<std::size_t>(batch_size); ++i) {
       indices.push_back(static_cast<int64_t>(i));
     }
-    const Outcome outcome = run(pairs, indices, preference::MetricSplit::Eval);
+    const Outcome outcome =
+        run(pool.evaluation_batch(indices).examples, preference::MetricSplit::Eval);
     for (const auto& [name, value] : outcome.metrics) {
       if (name == "eval_loss" || name == "loss") continue;
       sums[name] += value;
@@ -88,7 +118,7 @@ double PreferenceTask::exact_match(const std::vector<TokenizedPreference>& pairs
     model::GreedyOptions options;
     options.max_new_tokens = static_cast<int64_t>(longest) + 1;  // room to show a longer answer
     options.stop_ids = stop_ids_;
-    const auto answers = model::generate_greedy(model_, prompts, options);
+    const auto answers = model::generate_greedy(*parts_.model, prompts, options);
     for (std::size_t i = begin; i < end; ++i) {
       const auto& ids = pairs[i].chosen_input_ids;
       const std::vector<int32_t> chosen(ids.begin() + pairs[i].chosen_prompt_length, ids.end());

@@ -1,28 +1,53 @@
-// The CPO step: score a micro-batch of pairs with the model, hand the
-// log-probs to the loss plugin, and report TRL's metrics. Also the
-// evaluation pass over the held-out pairs.
+// The CPO step: choose each example's negatives (NegativePool), score the chosen answer and
+// its negatives with the model in one pass (and with the reference model, when there is one),
+// hand the scores to the loss plugin, and report TRL's metrics. Also the evaluation pass over
+// the held-out examples, each with every negative it has.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "negative_pool.hpp"
+#include "reference_model.hpp"
 #include "wizard/data/trl_preference.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/plugin/loss.hpp"
-#include "wizard/preference/pair_scoring.hpp"
+#include "wizard/plugin/negative_sampler.hpp"
+#include "wizard/preference/example_scoring.hpp"
 #include "wizard/train/trainer.hpp"
 
 namespace wizard::cpo {
 
+struct PreferenceTaskParts {
+  const model::CausalLM* model = nullptr;
+  std::shared_ptr<Loss> loss;
+  preference::PairScoringOptions scoring;
+  std::shared_ptr<NegativeSampler> negative_sampler;
+  NegativeSettings negatives;
+  const ReferenceModel* reference = nullptr;  // reference_free = false
+};
+
 class PreferenceTask {
  public:
-  PreferenceTask(const model::CausalLM& model, std::shared_ptr<Loss> loss,
-                 preference::PairScoringOptions scoring);
+  // Trains on `train_pairs` (kept by reference).
+  PreferenceTask(PreferenceTaskParts parts, const std::vector<TokenizedPreference>& train_pairs);
 
-  // One training micro-batch (indices into `pairs`).
-  train::StepResult compute(const std::vector<TokenizedPreference>& pairs,
-                            const train::MicroBatch& indices) const;
+  // One training micro-batch (indices into the training pairs).
+  train::StepResult compute(const train::MicroBatch& indices);
+
+  // The optimizer step the run is at (the age of cached policy scores is counted in steps).
+  void set_step(std::int64_t step) { pool_.set_step(step); }
+  // The negative-sampling state, saved with each checkpoint.
+  nlohmann::json save_state() const { return pool_.save_state(); }
+  void load_state(const nlohmann::json& state) { pool_.load_state(state); }
+
+  // Training examples scored so far, and how many of them had fewer than K negatives.
+  std::int64_t examples_scored() const { return examples_scored_; }
+  std::int64_t short_examples() const { return short_examples_; }
 
   // Evaluation also decodes each prompt greedily and reports eval_exact_match:
   // the share of pairs whose decoded answer (up to a stop token) is the chosen one.
@@ -36,8 +61,8 @@ class PreferenceTask {
     work_observer_ = std::move(observer);
   }
 
-  // TRL's evaluation: metrics per batch of `batch_size` pairs in order, averaged
-  // over batches; eval_loss weighted by batch size as HF's evaluation loop does.
+  // TRL's evaluation: metrics per batch of `batch_size` examples in order (each with all its
+  // negatives), averaged over batches; eval_loss weighted by batch size as HF's loop does.
   train::EvalResult evaluate(const std::vector<TokenizedPreference>& pairs,
                              int64_t batch_size) const;
 
@@ -47,14 +72,16 @@ class PreferenceTask {
     preference::NamedMetrics metrics;
     int64_t tokens = 0;
   };
-  Outcome run(const std::vector<TokenizedPreference>& pairs, const train::MicroBatch& indices,
+  Outcome run(const std::vector<preference::ExampleToScore>& examples,
               preference::MetricSplit split) const;
-
-  const model::CausalLM& model_;
-  std::shared_ptr<Loss> loss_;
+  // The current policy's mean log-probability per token of each of the example's negatives.
+  std::vector<double> policy_scores(const preference::ExampleToScore& example) const;
   double exact_match(const std::vector<TokenizedPreference>& pairs, int64_t batch_size) const;
 
-  preference::PairScoringOptions scoring_;
+  PreferenceTaskParts parts_;
+  NegativePool pool_;
+  std::int64_t examples_scored_ = 0;
+  std::int64_t short_examples_ = 0;
   std::function<void(const preference::ScoringWork&)> work_observer_;
   bool exact_match_ = false;
   std::vector<int64_t> stop_ids_;

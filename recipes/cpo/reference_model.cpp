@@ -109,8 +109,8 @@ void ReferenceModel::precompute(const std::vector<TokenizedPreference>& pairs,
       std::vector<preference::ExampleToScore> batch;
       const std::size_t end = std::min(pairs.size(), begin + kPrecomputeBatch);
       for (std::size_t i = begin; i < end; ++i) {
-        batch.push_back({{&pairs[i].chosen_input_ids, pairs[i].chosen_prompt_length},
-                         own_negatives(pairs[i])});
+        batch.push_back(
+            {{&pairs[i].chosen_input_ids, pairs[i].chosen_prompt_length}, own_negatives(pairs[i])});
       }
       const auto scores = preference::score_examples(*model_, batch, scoring_, false);
       const at::Tensor c = scores.chosen_logps_sum.to(at::kCPU, at::kDouble);
@@ -156,8 +156,9 @@ std::pair<at::Tensor, at::Tensor> ReferenceModel::score(
   const auto lookup = [&](const preference::SequenceRef& s) {
     const auto found = precomputed_.find(s.ids);
     if (found == precomputed_.end()) {
-      throw Error("no precomputed reference log-prob for an answer of this batch (an in-batch "
-                  "negative?); precompute_ref_log_probs covers the data's own answers only");
+      throw Error(
+          "no precomputed reference log-prob for an answer of this batch (an in-batch "
+          "negative?); precompute_ref_log_probs covers the data's own answers only");
     }
     return found->second;
   };

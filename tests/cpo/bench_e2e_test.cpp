@@ -79,3 +79,20 @@ TEST(Bench, BadOptionsAreUsageErrors) {
   EXPECT_EQ(inspect.exit_code, 2) << inspect.output;
   EXPECT_NE(inspect.output.find("recipe 'inspect'"), std::string::npos) << inspect.output;
 }
+
+TEST(Bench, ThreeNegativesPerPromptAgainstTrlsPaddedPairs) {
+  const fs::path dir = synthetic_config("bench-negatives", "");
+  const auto r = run_wizard(
+      "bench config.toml --steps 1 --warmup 0 --baseline --synthetic --negatives 3 "
+      "--prompt-length 16:24 --answer-length 4:8 --rows 32",
+      dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("each negative its own padded pair (prompts 6 times)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("up to 3 negatives per example"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("negatives:  3 per example"), std::string::npos) << r.output;
+  EXPECT_GT(figure(r.output, "wizard / baseline:"), 0) << r.output;
+  // --negatives describes generated data.
+  const auto refused = run_wizard("bench config.toml --negatives 3", dir);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+}

@@ -2,10 +2,13 @@
 
 #include <ATen/Context.h>
 
+#include <algorithm>
 #include <set>
 
+#include "arabic_qwen_schema.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
 #include "wizard/model/device.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/sampler.hpp"
@@ -177,8 +180,7 @@ TransformerSettings read_transformer(const Config& spec) {
 }
 
 // The loss: a [loss] table with spec_class, or training_args_spec.loss_type.
-PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& host,
-                         OptionDocs& args_options) {
+PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& host) {
   if (recipe.has("loss")) {
     const Config table = recipe.table("loss");
     const std::string name = table.require<std::string>("spec_class");
@@ -190,9 +192,34 @@ PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& h
   const std::string name = args.get<std::string>("loss_type", "sigmoid");
   const SourceLocation named_at = args.location("loss_type");
   // The loss reads its options from training_args_spec, as TRL's CPOConfig has them.
-  const OptionDocs loss_options = host.options(PluginKind::Loss, name, named_at);
-  append(args_options, loss_options);
-  return {name, plugin_table(args, loss_options), named_at};
+  return {name, plugin_table(args, host.options(PluginKind::Loss, name, named_at)), named_at};
+}
+
+// A config schema's defaults of the loss options (the arabic-qwen schema's softmax,
+// temperature and margin) for the keys the config leaves unset and the loss documents.
+// They must reach the loss as defaults, not as keys the user set (a loss refuses a written
+// temperature it does not use): with issue 10's loss side this becomes
+// `loss.table.with_defaults(defaults)` (Config::with_defaults), which keeps them apart.
+void apply_loss_defaults(PluginChoice& loss, const ConfigValue& defaults, PluginHost& host) {
+  if (!defaults.is(ConfigValue::Kind::Table) || defaults.as_table().empty()) return;
+  const OptionDocs documented = host.options(PluginKind::Loss, loss.name, loss.named_at);
+  ConfigValue table = ConfigValue::table({}, loss.table.location());
+  for (const auto& key : loss.table.keys()) table.set(key, *loss.table.find(key));
+  std::vector<std::string> unused;
+  for (const auto& [key, value] : defaults.as_table()) {
+    const bool read = std::any_of(documented.begin(), documented.end(),
+                                  [&](const OptionDoc& option) { return option.name == key; });
+    if (!read) {
+      unused.push_back(key);
+    } else if (!table.find(key)) {
+      table.set(key, value);
+    }
+  }
+  loss.table = Config(std::move(table));
+  if (!unused.empty()) {
+    logger()->info("the loss '{}' has no option {}: the config schema's default{} unused",
+                   loss.name, join(unused, ", "), unused.size() == 1 ? " is" : "s are");
+  }
 }
 
 PluginChoice choose_sampler(const Config& recipe, const Config& args, bool padding_free) {
@@ -213,8 +240,22 @@ PluginChoice choose_sampler(const Config& recipe, const Config& args, bool paddi
 
 }  // namespace
 
+OptionDocs training_args_options(const Config& recipe, PluginHost& host) {
+  OptionDocs options = train::TrainingArguments::docs(cpo_defaults());
+  append(options, PreferenceTokenization::options());
+  append(options, cpo_only_options());
+  append(options, all_cpo_loss_options());
+  if (!recipe.has("loss")) {
+    const Config args = recipe.table("training_args_spec");
+    const std::string name = args.get<std::string>("loss_type", "sigmoid");
+    append(options, host.options(PluginKind::Loss, name, args.location("loss_type")));
+  }
+  options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
+  return options;
+}
+
 OptionDocs cpo_recipe_options() {
-  return {
+  OptionDocs options{
       {"transformer_spec", "table", "",
        "the model: pretrained_name (folder or hub name) and options"},
       {"dataset_spec", "table", "", "the training data: a datasource (spec_class and its options)"},
@@ -230,9 +271,12 @@ OptionDocs cpo_recipe_options() {
       {"callbacks_spec", "table", "", "training-wizard callbacks: evaluate_first_step"},
       {"mlflow_experiment_name", "string", "", "MLflow is not used: metrics go to metrics.jsonl"},
   };
+  append(options, arabic_qwen_sections());
+  return options;
 }
 
-CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
+CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
+                              const ConfigValue& loss_defaults) {
   if (!recipe.has("transformer_spec"))
     recipe.fail("", "missing [transformer_spec] (the model to train)");
   if (!recipe.has("dataset_spec")) recipe.fail("", "missing [dataset_spec] (the preference data)");
@@ -243,16 +287,11 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   out.transformer = read_transformer(recipe.table("transformer_spec"));
 
   const Config args = recipe.table("training_args_spec");
-  const train::TrainingArguments defaults = cpo_defaults();
-  OptionDocs args_options = train::TrainingArguments::docs(defaults);
-  append(args_options, PreferenceTokenization::options());
-  append(args_options, cpo_only_options());
-  append(args_options, all_cpo_loss_options());
-  out.loss = choose_loss(recipe, args, host, args_options);
-  args_options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
-  args.check_keys(args_options);
+  args.check_keys(training_args_options(recipe, host));
+  out.loss = choose_loss(recipe, args, host);
+  apply_loss_defaults(out.loss, loss_defaults, host);
 
-  out.args = train::TrainingArguments::from_config(args, defaults);
+  out.args = train::TrainingArguments::from_config(args, cpo_defaults());
   out.transformer.device = device_from(recipe.table("transformer_spec"), args, out.args.use_cpu);
   out.tokenization = PreferenceTokenization::from_config(args);
   if (const auto threads = args.optional<int>("dataset_num_proc"))

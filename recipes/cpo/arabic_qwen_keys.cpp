@@ -218,6 +218,10 @@ std::vector<SchemaKey> build_table() {
       row.feature = kReference;
       row.instead = "remove the key";
     }
+    if (row.path == "cpo.hard_negative_ratio") {  // by its rule: only mixed sampling reads it
+      row.feature = kSampling;
+      row.instead = "remove the key";
+    }
     if (row.path == "data.preprocessing_num_workers") row.at_least = 1;
   }
   return keys;

@@ -657,6 +657,8 @@ TEST(ArabicQwenSchema, KeysThisBuildsRecipeLacksAreRefusedWhileItLacksThem) {
   reference_free: true
   temperature: 0.05
   preference_weight: 1.0
+  negative_sampling_strategy: mixed
+  hard_negative_ratio: 0.3
 data:
   prompt_column: "question"
 model:
@@ -672,6 +674,8 @@ model:
   const std::string error = config_error_of([&] { translate_arabic_qwen(root, registry()); });
   std::multiset<std::string> expected;
   if (!has("num_negatives")) expected.insert("cpo.num_negatives");
+  if (!has("negative_sampling_strategy")) expected.insert("cpo.negative_sampling_strategy");
+  if (!has("hard_negative_ratio")) expected.insert("cpo.hard_negative_ratio");
   if (!has("temperature")) expected.insert("cpo.temperature");
   if (!has("prompt_column")) expected.insert("data.prompt_column");
   std::vector<std::string> lines;
@@ -682,6 +686,10 @@ model:
     EXPECT_CONTAINS(error,
                     "config.yaml:2:18: cpo.num_negatives = 2: needs several negatives "
                     "per prompt (issue 10), which this build's cpo recipe does not have");
+  }
+  if (!has("hard_negative_ratio")) {
+    EXPECT_CONTAINS(error, "config.yaml:7:24: cpo.hard_negative_ratio = 0.3: needs negative "
+                           "sampling strategies (issue 10)");
   }
   if (!has("temperature")) {
     EXPECT_CONTAINS(error,

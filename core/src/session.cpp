@@ -11,6 +11,20 @@ namespace wizard::core {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// True when the top level has a section of the arabic-qwen CPOConfig schema (docs/config.md;
+// the cpo recipe's is_arabic_qwen_config reads the same list).
+bool has_arabic_qwen_sections(const Config& config) {
+  for (const char* section :
+       {"model", "training", "data", "cpo", "optimization", "logging", "paths"}) {
+    if (config.has(section)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string recipe_name(const Config& config) {
   const auto spec = config.optional<std::string>("spec_class");
   const auto recipe = config.optional<std::string>("recipe_class");
@@ -19,9 +33,12 @@ std::string recipe_name(const Config& config) {
                 "names '" + *recipe + "' but spec_class names '" + *spec + "'; keep one of them");
   }
   if (!spec && !recipe) {
+    // A config in the arabic-qwen schema names no recipe: it is always CPO.
+    if (has_arabic_qwen_sections(config)) return "cpo";
     config.fail("",
                 "no recipe named: add spec_class = \"cpo\" (or recipe_class) at the top of "
-                "the file; `wizard plugins --kind recipe` lists the recipes");
+                "the file (or write the arabic-qwen schema's sections: model, training, data, "
+                "cpo, ...; docs/config.md); `wizard plugins --kind recipe` lists the recipes");
   }
   return spec ? *spec : *recipe;
 }

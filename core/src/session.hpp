@@ -39,7 +39,8 @@ class Session {
   std::shared_ptr<Recipe> recipe_;
 };
 
-// The recipe name of a config: `spec_class` or `recipe_class` at the top level.
+// The recipe name of a config: `spec_class` or `recipe_class` at the top level; "cpo" for
+// a config in the arabic-qwen schema, which names no recipe.
 std::string recipe_name(const Config& config);
 
 }  // namespace wizard::core

@@ -1,7 +1,7 @@
 // cpo: train a causal LM on preference data with CPO and its relatives
 // (SimPO, CPO-SimPO, AlphaPO, hinge, IPO), as TRL's CPOTrainer does, from a
-// training-wizard config; with several negatives per prompt and an optional
-// reference model (docs/losses.md).
+// training-wizard config (or an arabic-qwen one, translated: arabic_qwen_schema.hpp);
+// with several negatives per prompt and an optional reference model (docs/losses.md).
 //
 //   prepare(): settings -> model folder, tokenizer, chat template -> rows ->
 //              validation split -> TRL's tokenization -> loss, samplers -> model
@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "arabic_qwen_schema.hpp"
 #include "cpo_bench.hpp"
 #include "cpo_settings.hpp"
 #include "cpo_training.hpp"
@@ -21,6 +22,7 @@
 #include "wizard/base/log.hpp"
 #include "wizard/chat/template_loader.hpp"
 #include "wizard/data/validation_split.hpp"
+#include "wizard/model/config.hpp"
 #include "wizard/model/hub.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/export.hpp"
@@ -62,8 +64,9 @@ class CpoRecipe : public Recipe {
       "train on preference pairs with CPO, SimPO, AlphaPO, hinge or IPO (TRL's CPOTrainer)";
   static OptionDocs options() { return cpo_recipe_options(); }
 
+  // A config in the arabic-qwen schema is read through its translation (arabic_qwen_schema.hpp).
   CpoRecipe(const Config& config, PluginHost& host)
-      : config_(config), host_(host), settings_(CpoSettings::read(config, host)) {}
+      : CpoRecipe(cpo_config_view(config, host), host) {}
 
   void prepare() override {
     check_output_dir(settings_.args);
@@ -171,6 +174,11 @@ class CpoRecipe : public Recipe {
   }
 
  private:
+  CpoRecipe(const CpoConfigView& view, PluginHost& host)
+      : config_(view.recipe),
+        host_(host),
+        settings_(CpoSettings::read(view.recipe, host, view.loss_defaults)) {}
+
   // Model folder, tokenizer, rows, their tokenization, the plugins and the model.
   void load() {
     const auto& args = settings_.args;
@@ -179,6 +187,7 @@ class CpoRecipe : public Recipe {
     // The model folder, its tokenizer and chat template.
     model_dir_ =
         hub::resolve_model(settings_.transformer.pretrained_name, settings_.transformer.revision);
+    model::ModelConfig::from_file(model_dir_ / "config.json");  // an architecture wizard runs?
     tokenizer_ = std::make_unique<Tokenizer>(Tokenizer::from_pretrained(model_dir_));
     templates_ = load_chat_templates(model_dir_);
     templates_.default_template_kwargs = settings_.transformer.chat_template_kwargs;

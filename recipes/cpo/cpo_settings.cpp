@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <set>
 
+#include "arabic_qwen_schema.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
 #include "wizard/model/device.hpp"
 #include "wizard/plugin/loss.hpp"
 #include "wizard/plugin/sampler.hpp"
@@ -177,8 +179,7 @@ TransformerSettings read_transformer(const Config& spec) {
 }
 
 // The loss: a [loss] table with spec_class, or training_args_spec.loss_type.
-PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& host,
-                         OptionDocs& args_options) {
+PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& host) {
   if (recipe.has("loss")) {
     const Config table = recipe.table("loss");
     const std::string name = table.require<std::string>("spec_class");
@@ -190,9 +191,26 @@ PluginChoice choose_loss(const Config& recipe, const Config& args, PluginHost& h
   const std::string name = args.get<std::string>("loss_type", "sigmoid");
   const SourceLocation named_at = args.location("loss_type");
   // The loss reads its options from training_args_spec, as TRL's CPOConfig has them.
-  const OptionDocs loss_options = host.options(PluginKind::Loss, name, named_at);
-  append(args_options, loss_options);
-  return {name, plugin_table(args, loss_options), named_at};
+  return {name, plugin_table(args, host.options(PluginKind::Loss, name, named_at)), named_at};
+}
+
+// A config schema's defaults of the loss options (the arabic-qwen schema's softmax,
+// temperature and margin) reach the loss as defaults, not as keys the user set: a loss
+// refuses a written temperature it does not use, but ignores a default one.
+void apply_loss_defaults(PluginChoice& loss, const ConfigValue& defaults, PluginHost& host) {
+  if (!defaults.is(ConfigValue::Kind::Table) || defaults.as_table().empty()) return;
+  const OptionDocs documented = host.options(PluginKind::Loss, loss.name, loss.named_at);
+  std::vector<std::string> unused;
+  for (const auto& [key, value] : defaults.as_table()) {
+    const bool read = std::any_of(documented.begin(), documented.end(),
+                                  [&](const OptionDoc& option) { return option.name == key; });
+    if (!read) unused.push_back(key);
+  }
+  loss.table = loss.table.with_defaults(defaults);
+  if (!unused.empty()) {
+    logger()->info("the loss '{}' has no option {}: the config schema's default{} unused",
+                   loss.name, join(unused, ", "), unused.size() == 1 ? " is" : "s are");
+  }
 }
 
 PluginChoice choose_sampler(const Config& recipe, const Config& args, bool padding_free) {
@@ -216,15 +234,18 @@ constexpr const char* kBuiltInNegativeSamplers[] = {"random", "hard", "mixed"};
 
 // num_negatives, in_batch_negatives and the negative sampler with its options (read from
 // training_args_spec like the loss's).
-NegativeSettingsChoice read_negatives(const Config& args, PluginHost& host,
-                                      OptionDocs& args_options) {
+std::string negative_sampler_name(const Config& args) {
+  return args.get<std::string>("negative_sampling_strategy", "random");
+}
+
+NegativeSettingsChoice read_negatives(const Config& args, PluginHost& host) {
   NegativeSettingsChoice out;
   out.num_negatives = args.get<std::int64_t>("num_negatives", 1);
   if (out.num_negatives < 1 || out.num_negatives > 1024) {
     args.fail("num_negatives", "must be between 1 and 1024 (negatives scored per example)");
   }
   out.in_batch = args.get<bool>("in_batch_negatives", false);
-  const std::string name = args.get<std::string>("negative_sampling_strategy", "random");
+  const std::string name = negative_sampler_name(args);
   const SourceLocation named_at = args.location("negative_sampling_strategy");
   const OptionDocs own = host.options(PluginKind::NegativeSampler, name, named_at);
   for (const char* other : kBuiltInNegativeSamplers) {
@@ -239,7 +260,6 @@ NegativeSettingsChoice read_negatives(const Config& args, PluginHost& host,
       }
     }
   }
-  append(args_options, own);
   out.sampler = {name, plugin_table(args, own), named_at};
   return out;
 }
@@ -269,8 +289,25 @@ ReferenceChoice read_reference(const Config& args) {
 
 }  // namespace
 
+OptionDocs training_args_options(const Config& recipe, PluginHost& host) {
+  OptionDocs options = train::TrainingArguments::docs(cpo_defaults());
+  append(options, PreferenceTokenization::options());
+  append(options, cpo_only_options());
+  // CPOConfig's loss fields, which TRL accepts whatever the loss (simpo_gamma with sigmoid).
+  append(options, preference::trl_loss_fields());
+  const Config args = recipe.table("training_args_spec");
+  if (!recipe.has("loss")) {
+    const std::string name = args.get<std::string>("loss_type", "sigmoid");
+    append(options, host.options(PluginKind::Loss, name, args.location("loss_type")));
+  }
+  append(options, host.options(PluginKind::NegativeSampler, negative_sampler_name(args),
+                               args.location("negative_sampling_strategy")));
+  options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
+  return options;
+}
+
 OptionDocs cpo_recipe_options() {
-  return {
+  OptionDocs options{
       {"transformer_spec", "table", "",
        "the model: pretrained_name (folder or hub name) and options"},
       {"dataset_spec", "table", "", "the training data: a datasource (spec_class and its options)"},
@@ -286,9 +323,12 @@ OptionDocs cpo_recipe_options() {
       {"callbacks_spec", "table", "", "training-wizard callbacks: evaluate_first_step"},
       {"mlflow_experiment_name", "string", "", "MLflow is not used: metrics go to metrics.jsonl"},
   };
+  append(options, arabic_qwen_sections());
+  return options;
 }
 
-CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
+CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
+                              const ConfigValue& loss_defaults) {
   if (!recipe.has("transformer_spec"))
     recipe.fail("", "missing [transformer_spec] (the model to train)");
   if (!recipe.has("dataset_spec")) recipe.fail("", "missing [dataset_spec] (the preference data)");
@@ -299,18 +339,13 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host) {
   out.transformer = read_transformer(recipe.table("transformer_spec"));
 
   const Config args = recipe.table("training_args_spec");
-  const train::TrainingArguments defaults = cpo_defaults();
-  OptionDocs args_options = train::TrainingArguments::docs(defaults);
-  append(args_options, PreferenceTokenization::options());
-  append(args_options, cpo_only_options());
-  out.loss = choose_loss(recipe, args, host, args_options);
-  // CPOConfig's loss fields, which TRL accepts whatever the loss (simpo_gamma with sigmoid).
-  append(args_options, preference::trl_loss_fields());
-  out.negatives = read_negatives(args, host, args_options);
-  args_options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
-  args.check_keys(args_options);
+  // Options of another negative sampler are named as such, before the general key check.
+  out.negatives = read_negatives(args, host);
+  args.check_keys(training_args_options(recipe, host));
+  out.loss = choose_loss(recipe, args, host);
+  apply_loss_defaults(out.loss, loss_defaults, host);
 
-  out.args = train::TrainingArguments::from_config(args, defaults);
+  out.args = train::TrainingArguments::from_config(args, cpo_defaults());
   out.transformer.device = device_from(recipe.table("transformer_spec"), args, out.args.use_cpu);
   out.tokenization = PreferenceTokenization::from_config(args);
   if (const auto threads = args.optional<int>("dataset_num_proc"))

@@ -59,11 +59,17 @@ struct CpoSettings {
   bool evaluate_first_step = false;
   bool eval_exact_match = false;  // greedy-decode held-out prompts during evaluation
 
-  // Reads and checks the whole recipe config (strict keys at every level).
-  static CpoSettings read(const Config& recipe, PluginHost& host);
+  // Reads and checks the whole recipe config (strict keys at every level). `loss_defaults`:
+  // the config schema's defaults of the loss options (a table; the arabic-qwen schema's).
+  static CpoSettings read(const Config& recipe, PluginHost& host,
+                          const ConfigValue& loss_defaults = ConfigValue::table());
 };
 
 // The recipe's top-level options (for `wizard help cpo`).
 OptionDocs cpo_recipe_options();
+
+// Every key training_args_spec accepts: HF's TrainingArguments, TRL's CPOConfig, wizard's
+// own and the options of the loss the config chooses.
+OptionDocs training_args_options(const Config& recipe, PluginHost& host);
 
 }  // namespace wizard::cpo

@@ -110,6 +110,22 @@ TEST(ModelConfig, UnknownModelTypeListsTheSupportedOnes) {
                           {"x/config.json", "gpt2", "llama, mistral, qwen2, qwen3"});
 }
 
+TEST(ModelConfig, RemoteCodeModelsAreRefusedNamingTheArchitecturesWizardRuns) {
+  // The original Qwen (v1): its config.json maps transformers' Auto classes to the
+  // repository's own Python files.
+  json j = minimal("qwen");
+  j["auto_map"] = {{"AutoConfig", "configuration_qwen.QWenConfig"},
+                   {"AutoModelForCausalLM", "modeling_qwen.QWenLMHeadModel"}};
+  expect_error_containing(
+      [&] { ModelConfig::from_json(j, "Qwen-7B/config.json"); },
+      {"Qwen-7B/config.json", "model_type 'qwen'", "needs remote code",
+       "modeling_qwen.QWenLMHeadModel", "trust_remote_code", "llama, mistral, qwen2, qwen3"});
+  // A supported model_type with an auto_map loads: transformers uses its built-in class.
+  json builtin = minimal("qwen2");
+  builtin["auto_map"] = j["auto_map"];
+  EXPECT_EQ(ModelConfig::from_json(builtin).model_type, "qwen2");
+}
+
 TEST(ModelConfig, UnsupportedRopeTypesAreErrors) {
   for (const char* type : {"yarn", "dynamic", "longrope"}) {
     json j = minimal("llama");

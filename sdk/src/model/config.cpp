@@ -149,6 +149,37 @@ RopeScaling read_rope_scaling(const json& config, const std::string& source, dou
   return rope;
 }
 
+// A model_type wizard does not implement is an error naming the ones it does. A repository
+// whose config.json maps transformers' Auto classes to its own Python files (`auto_map`,
+// loaded with trust_remote_code=True, e.g. the original Qwen's model_type "qwen") gets a
+// message saying so: wizard runs no Python, so only architectures it implements in C++ run.
+void check_supported_model_type(const json& config, const std::string& model_type,
+                                const std::string& source) {
+  const auto& types = supported_model_types();
+  if (std::find(types.begin(), types.end(), model_type) != types.end()) return;
+  const auto auto_map = config.find("auto_map");
+  if (auto_map != config.end() && auto_map->is_object()) {
+    std::string code;
+    for (const char* cls : {"AutoModelForCausalLM", "AutoModel", "AutoConfig"}) {
+      const auto entry = auto_map->find(cls);
+      if (entry != auto_map->end() && entry->is_string()) {
+        code = std::string(cls) + " -> " + entry->get<std::string>();
+        break;
+      }
+    }
+    throw Error(source + ": model_type '" + model_type +
+                "' needs remote code: the repository brings its own Python model (auto_map" +
+                (code.empty() ? "" : ": " + code) +
+                ") that transformers runs only with trust_remote_code=True. wizard runs no "
+                "Python; it implements these architectures itself: " +
+                join(types) +
+                ". Use a model of one of them (the Qwen2, Qwen2.5 and Qwen3 releases are "
+                "qwen2 and qwen3).");
+  }
+  throw Error(source + ": model_type '" + model_type + "' is not supported; wizard implements " +
+              join(types) + ".");
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_model_types() {
@@ -167,11 +198,7 @@ ModelConfig ModelConfig::from_json(const json& config, const std::string& source
   ModelConfig c;
   c.raw = config;
   c.model_type = reader.text("model_type", "");
-  const auto& types = supported_model_types();
-  if (std::find(types.begin(), types.end(), c.model_type) == types.end()) {
-    throw Error(source + ": model_type '" + c.model_type +
-                "' is not supported; wizard implements " + join(types) + ".");
-  }
+  check_supported_model_type(config, c.model_type, source);
   const TypeDefaults defaults = defaults_of(c.model_type);
   const bool is_llama = c.model_type == "llama";
 

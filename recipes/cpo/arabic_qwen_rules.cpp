@@ -1,0 +1,154 @@
+#include "arabic_qwen_rules.hpp"
+
+namespace wizard::cpo::arabic_qwen::rules {
+
+namespace {
+
+using Kind = ConfigValue::Kind;
+const std::string kArgs = "training_args_spec.";
+
+std::string named(const SourceValue& value) {
+  return value.from.path + " = " + written_value(value.value) +
+         (value.from.written ? " (" + value.from.where.str() + ")" : " (default)");
+}
+
+// A translated value with the key it came from.
+SourceValue translated(const SchemaTranslation& out, const std::string& target) {
+  return {*out.find(target), *out.source_of(target)};
+}
+
+}  // namespace
+
+void data_files(KeyReader& keys) {
+  SchemaTranslation& out = keys.out;
+  const SourceValue train = keys.read("data.train_file");
+  out.set("dataset_spec.spec_class", ConfigValue::string("jsonl"), train.from);
+  out.set("dataset_spec.data_files", train);
+
+  // validation_file may be None; the split's default is read (and recorded) only where it
+  // applies.
+  const SourceValue file = keys.section("data").optional_text(
+      "validation_file", schema_key("data.validation_file").fallback.as_string());
+  if (!file.value.is(Kind::Null)) {
+    out.set("validation.spec_class", ConfigValue::string("jsonl"), file.from);
+    out.set("validation.data_files", file);
+    if (keys.written("data.validation_split_percentage")) {
+      out.problem(keys.read("data.validation_split_percentage"),
+                  "splits train_file only when there is no validation_file; set "
+                  "validation_file: null to split, or remove this key");
+    }
+    return;
+  }
+  const SourceValue split = keys.read("data.validation_split_percentage");
+  const double fraction = split.value.as_float();
+  if (fraction < 0 || fraction >= 1) {
+    out.problem(split,
+                "must be at least 0 and below 1: the share of train_file's rows held out "
+                "(0: no validation)");
+  } else if (fraction > 0) {
+    out.set("validation", ConfigValue::floating(fraction), split.from);
+  }
+}
+
+void row_limits(KeyReader& keys) {
+  SchemaTranslation& out = keys.out;
+  const SourceValue max_samples = keys.read("data.max_samples");
+  if (!max_samples.value.is(Kind::Null)) {
+    if (max_samples.value.as_integer() < 1) {
+      out.problem(max_samples, "must be at least 1 (null: every row)");
+    } else {
+      out.set("dataset_spec.preprocessing.take", max_samples);
+    }
+  }
+  const SourceValue sanity_check = keys.read("data.sanity_check");
+  const SourceValue size = keys.read("data.sanity_check_size");
+  if (!sanity_check.value.as_bool()) {
+    if (size.from.written) {
+      out.note(size.from.path + " = " + written_value(size.value) +
+               " changes nothing: data.sanity_check is false");
+    }
+    return;
+  }
+  if (size.value.as_integer() < 1) {
+    out.problem(size, "must be at least 1");
+    return;
+  }
+  const ConfigValue* take = out.find("dataset_spec.preprocessing.take");
+  if (!take || take->as_integer() > size.value.as_integer()) {
+    out.set("dataset_spec.preprocessing.take", size);
+  }
+  if (out.find("validation.data_files")) out.set("validation.preprocessing.take", size);
+}
+
+void padding(KeyReader& keys) {
+  SchemaSection& data = keys.section("data");
+  const ConfigValue* written = data.config().find("padding");
+  if (written && written->is(Kind::Bool)) return;  // true or false: accepted too
+  const SourceValue value = keys.read("data.padding");
+  const std::string text = value.value.as_string();
+  if (text != "max_length" && text != "longest" && text != "do_not_pad") {
+    keys.out.problem(value, "must be \"max_length\", \"longest\", \"do_not_pad\", true or false");
+  }
+}
+
+void loss_type(KeyReader& keys) {
+  const SourceValue loss_type = keys.read("cpo.loss_type");
+  const std::string written = loss_type.value.as_string();
+  keys.out.set(kArgs + "loss_type", ConfigValue::string(written == "cpo" ? "sigmoid" : written),
+               loss_type.from);
+}
+
+void hard_negative_ratio(KeyReader& keys) {
+  const std::string strategy = keys.read("cpo.negative_sampling_strategy").value.as_string();
+  const SourceValue ratio = keys.read("cpo.hard_negative_ratio");
+  if (strategy != "random" && strategy != "hard") {
+    keys.out.set(kArgs + "hard_negative_ratio", ratio);
+  } else if (ratio.from.written) {
+    keys.out.note(ratio.from.path + " = " + written_value(ratio.value) +
+                  " changes nothing with negative_sampling_strategy " + strategy +
+                  " (mixed sampling draws that share of hard negatives)");
+  }
+}
+
+void cpo_gamma(KeyReader& keys) {
+  // Unwritten, its default (1.0) is never used: margin's is the schema's gamma.
+  if (!keys.written("cpo.cpo_gamma")) return;
+  SchemaTranslation& out = keys.out;
+  const SourceValue gamma = keys.read("cpo.cpo_gamma");
+  const std::string loss = out.find(kArgs + "loss_type")->as_string();
+  const bool simpo_like = loss == "simpo" || loss == "alphapo";
+  if (simpo_like && keys.written("cpo.margin")) {
+    const SourceValue margin = keys.read("cpo.margin");
+    if (!same_value(margin.value, gamma.value)) {
+      out.problem(margin.from.where.str() + ": " + margin.from.path + " = " +
+                  written_value(margin.value) + " and " + gamma.from.where.str() + ": " +
+                  gamma.from.path + " = " + written_value(gamma.value) +
+                  " both set SimPO's gamma (the target reward margin) and disagree; keep one "
+                  "of them");
+    }
+    return;  // margin carries it
+  }
+  out.set(kArgs + "simpo_gamma", gamma);
+  if (!simpo_like) {
+    out.note(gamma.from.path + " = " + written_value(gamma.value) +
+             " is SimPO's gamma (TRL's simpo_gamma), which loss_type " +
+             keys.read("cpo.loss_type").value.as_string() + " does not use");
+  }
+}
+
+void max_target_length(KeyReader& keys) {
+  // Its default (1024) holds for the default lengths only, so it is not recorded.
+  if (!keys.written("cpo.max_target_length")) return;
+  SchemaTranslation& out = keys.out;
+  const SourceValue target = keys.read("cpo.max_target_length");
+  const SourceValue max_length = translated(out, kArgs + "max_length");
+  const SourceValue max_prompt = translated(out, kArgs + "max_prompt_length");
+  const std::int64_t answer = max_length.value.as_integer() - max_prompt.value.as_integer();
+  if (target.value.as_integer() == answer) return;
+  out.problem(target, "answers keep max_length - max_prompt_length = " + std::to_string(answer) +
+                          " tokens when a row is too long (" + named(max_length) + ", " +
+                          named(max_prompt) + "), as in TRL; set max_target_length to " +
+                          std::to_string(answer) + " or remove it");
+}
+
+}  // namespace wizard::cpo::arabic_qwen::rules

@@ -1,0 +1,26 @@
+// The arabic-qwen keys read together with others (the table in arabic_qwen_keys.cpp names
+// each key's rule). Each runs once, after the table's own keys are translated, in the order
+// the table first names it.
+#pragma once
+
+#include "arabic_qwen_keys.hpp"
+
+namespace wizard::cpo::arabic_qwen::rules {
+
+// data.train_file -> dataset_spec; data.validation_file, or a share of train_file
+// (validation_split_percentage, read only without a file) -> validation.
+void data_files(KeyReader& keys);
+// data.max_samples and data.sanity_check(_size) keep the first rows of the data files.
+void row_limits(KeyReader& keys);
+// data.padding changes no result: wizard packs rows (or pads per batch, masked).
+void padding(KeyReader& keys);
+// cpo.loss_type: "cpo" is the CPO loss, TRL's sigmoid loss plus the NLL term.
+void loss_type(KeyReader& keys);
+// cpo.hard_negative_ratio: only mixed sampling draws a share of hard negatives.
+void hard_negative_ratio(KeyReader& keys);
+// cpo.cpo_gamma: SimPO's gamma (TRL's simpo_gamma), which cpo.margin also is for simpo.
+void cpo_gamma(KeyReader& keys);
+// cpo.max_target_length: TRL keeps max_length - max_prompt_length tokens of each answer.
+void max_target_length(KeyReader& keys);
+
+}  // namespace wizard::cpo::arabic_qwen::rules

@@ -168,6 +168,11 @@ ModelConfig ModelConfig::from_json(const json& config, const std::string& source
   c.raw = config;
   c.model_type = reader.text("model_type", "");
   const auto& types = supported_model_types();
+  if (c.model_type.empty()) {
+    throw Error(source + ": has no model_type; it names the architecture (one of " + join(types) +
+                ") and transformers writes it into every config.json. Add it, or check that this "
+                "is a model's config.json");
+  }
   if (std::find(types.begin(), types.end(), c.model_type) == types.end()) {
     throw Error(source + ": model_type '" + c.model_type +
                 "' is not supported; wizard implements " + join(types) + ".");
@@ -246,7 +251,7 @@ ModelConfig ModelConfig::from_file(const std::filesystem::path& path) {
   try {
     parsed = json::parse(in);
   } catch (const json::parse_error& e) {
-    throw Error(path.string() + ": not valid JSON (" + e.what() + ").");
+    throw Error(path.string() + ": not valid JSON (" + json_error_reason(e) + ").");
   }
   return from_json(parsed, path.string());
 }

@@ -1,11 +1,16 @@
 #include "train_test_support.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <spawn.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "wizard/base/log.hpp"
 #include "wizard/model/safetensors.hpp"
+
+extern char** environ;
 
 namespace wizard::test {
 
@@ -122,6 +127,29 @@ train::TrainingArguments quick_args(const fs::path& output_dir) {
   args.disable_tqdm = true;
   args.threads = 1;
   return args;
+}
+
+pid_t start_crash_helper(const std::vector<std::string>& args) {
+  const fs::path helper = fs::read_symlink("/proc/self/exe").parent_path() / "train_crash_helper";
+  if (!fs::exists(helper)) throw std::runtime_error("missing " + helper.string());
+  std::vector<std::string> words = {helper.string()};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  pid_t child = 0;
+  if (::posix_spawn(&child, helper.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start " + helper.string());
+  }
+  return child;
+}
+
+bool wait_for_file(const fs::path& file, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!fs::exists(file) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return fs::exists(file);
 }
 
 std::vector<nlohmann::json> read_jsonl(const fs::path& path) {

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
+#include <sys/types.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -64,6 +65,11 @@ struct RegressionTask {
 
 // Arguments for a fast run in `output_dir`: no progress display output, every default else.
 train::TrainingArguments quick_args(const std::filesystem::path& output_dir);
+
+// Starts train_crash_helper (beside the test binary) with `args`; returns its process id.
+pid_t start_crash_helper(const std::vector<std::string>& args);
+// Waits until `file` exists or `seconds` pass; whether it exists.
+bool wait_for_file(const std::filesystem::path& file, double seconds);
 
 // The JSON objects of metrics.jsonl, in order.
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);

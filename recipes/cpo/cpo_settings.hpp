@@ -40,7 +40,8 @@ struct CpoSettings {
   PluginChoice loss;
   PluginChoice sampler;
   bool evaluate_first_step = false;
-  bool eval_exact_match = false;  // greedy-decode held-out prompts during evaluation
+  bool eval_strategy_given = false;  // written in the config (not training-wizard's default)
+  bool eval_exact_match = false;     // greedy-decode held-out prompts during evaluation
 
   // Reads and checks the whole recipe config (strict keys at every level).
   static CpoSettings read(const Config& recipe, PluginHost& host);

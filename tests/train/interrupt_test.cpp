@@ -21,22 +21,11 @@
 namespace fs = std::filesystem;
 using wizard::test::expect_throw_with;
 using wizard::test::quick_args;
-using wizard::test::read_jsonl;
 using wizard::test::RegressionTask;
 using wizard::train::Interval;
 using wizard::train::Trainer;
 
 namespace {
-
-std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
-  for (auto& event : history) {
-    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
-                            "train_steps_per_second", "train_tokens_per_second"}) {
-      event.erase(key);
-    }
-  }
-  return history;
-}
 
 wizard::train::TrainingArguments interruptible_args(const fs::path& dir) {
   auto args = quick_args(dir);
@@ -128,14 +117,8 @@ TEST(Interrupt, FinishesTheStepSavesACheckpointAndResumesExactly) {
   args.resume_from_latest_checkpoint = true;
   EXPECT_EQ(Trainer(args, resumed.task(1)).train().global_step, 12);
   EXPECT_EQ(wizard::stop_requested(), 0);
-  const std::vector<double> tail(uninterrupted.losses_seen.begin() + 8,
-                                 uninterrupted.losses_seen.end());
-  EXPECT_EQ(resumed.losses_seen, tail);  // bit for bit
-  for (std::size_t i = 0; i < resumed.parameters.size(); ++i) {
-    EXPECT_TRUE(at::equal(resumed.parameters[i].second, uninterrupted.parameters[i].second));
-  }
-  EXPECT_EQ(without_timing(read_jsonl(args.output_dir / "metrics.jsonl")),
-            without_timing(read_jsonl(reference / "metrics.jsonl")));
+  wizard::test::expect_resumed_as_uninterrupted(resumed, uninterrupted, 8, args.output_dir,
+                                                reference);
 }
 
 TEST(Interrupt, SaveOnInterruptFalseStopsWithoutSaving) {

@@ -49,16 +49,6 @@ bool run_helper(const fs::path& dir, std::chrono::milliseconds kill_after) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;  // it may have just finished
 }
 
-std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
-  for (auto& event : history) {
-    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
-                            "train_steps_per_second", "train_tokens_per_second"}) {
-      event.erase(key);
-    }
-  }
-  return history;
-}
-
 void expect_same_weights(const fs::path& a, const fs::path& b) {
   const auto x = wizard::safetensors::File::open(a);
   const auto y = wizard::safetensors::File::open(b);
@@ -100,8 +90,8 @@ TEST(KillAnywhere, RunsKilledAtRandomMomentsEndAsTheUninterruptedRun) {
   SCOPED_TRACE("killed after " + moments + "then finished");
   EXPECT_GE(kills, 3) << "the run ended before enough kills; the moments are too late";
 
-  EXPECT_EQ(without_timing(wizard::test::read_jsonl(dir / "metrics.jsonl")),
-            without_timing(wizard::test::read_jsonl(reference / "metrics.jsonl")));
+  EXPECT_EQ(wizard::test::without_timing(wizard::test::read_jsonl(dir / "metrics.jsonl")),
+            wizard::test::without_timing(wizard::test::read_jsonl(reference / "metrics.jsonl")));
   expect_same_weights(dir / "model.safetensors", reference / "model.safetensors");
   expect_same_weights(dir / "checkpoint-12" / "model.safetensors",
                       reference / "checkpoint-12" / "model.safetensors");

@@ -18,23 +18,11 @@ namespace fs = std::filesystem;
 using wizard::test::events_with;
 using wizard::test::expect_throw_with;
 using wizard::test::quick_args;
-using wizard::test::read_jsonl;
 using wizard::test::RegressionTask;
 using wizard::train::Interval;
 using wizard::train::Trainer;
 
 namespace {
-
-// The log history without the wall-clock figures, which differ between any two runs.
-std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
-  for (auto& event : history) {
-    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
-                            "train_steps_per_second", "train_tokens_per_second", "eval_runtime"}) {
-      event.erase(key);
-    }
-  }
-  return history;
-}
 
 std::vector<std::string> hidden_entries(const fs::path& folder) {
   std::vector<std::string> out;
@@ -116,14 +104,8 @@ TEST(Checkpoints, ResumedRunRepeatsTheUninterruptedOneExactly) {
     args.resume_from_latest_checkpoint = true;
     const auto result = Trainer(args, resumed.task(1)).train();
     EXPECT_EQ(result.global_step, 12);
-    const std::vector<double> tail(uninterrupted.losses_seen.begin() + 12,
-                                   uninterrupted.losses_seen.end());
-    EXPECT_EQ(resumed.losses_seen, tail);  // bit for bit
-    for (std::size_t i = 0; i < resumed.parameters.size(); ++i) {
-      EXPECT_TRUE(at::equal(resumed.parameters[i].second, uninterrupted.parameters[i].second));
-    }
-    EXPECT_EQ(without_timing(read_jsonl(args.output_dir / "metrics.jsonl")),
-              without_timing(read_jsonl(reference / "metrics.jsonl")));
+    wizard::test::expect_resumed_as_uninterrupted(resumed, uninterrupted, 12, args.output_dir,
+                                                  reference);
   }
 }
 

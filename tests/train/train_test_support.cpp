@@ -161,6 +161,29 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
   return out;
 }
 
+std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
+  for (auto& event : history) {
+    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
+                            "train_steps_per_second", "train_tokens_per_second", "eval_runtime"}) {
+      event.erase(key);
+    }
+  }
+  return history;
+}
+
+void expect_resumed_as_uninterrupted(const RegressionTask& resumed,
+                                     const RegressionTask& uninterrupted, std::size_t resumed_at,
+                                     const fs::path& run, const fs::path& reference) {
+  const std::vector<double> tail(uninterrupted.losses_seen.begin() + resumed_at,
+                                 uninterrupted.losses_seen.end());
+  EXPECT_EQ(resumed.losses_seen, tail);
+  for (std::size_t i = 0; i < resumed.parameters.size(); ++i) {
+    EXPECT_TRUE(at::equal(resumed.parameters[i].second, uninterrupted.parameters[i].second));
+  }
+  EXPECT_EQ(without_timing(read_jsonl(run / "metrics.jsonl")),
+            without_timing(read_jsonl(reference / "metrics.jsonl")));
+}
+
 std::vector<nlohmann::json> events_with(const std::vector<nlohmann::json>& history,
                                         const std::string& key) {
   std::vector<nlohmann::json> out;

@@ -2,6 +2,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "logging_setup.hpp"
@@ -27,7 +28,8 @@ void print_usage(std::ostream& out) {
   }
   out << "\nOptions:\n  --help       this text; `wizard <command> --help` for a command's options\n"
       << "  --version    wizard, plugin ABI and LibTorch versions\n\n"
-      << "Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.\n"
+      << "Exit codes: 0 ok, 1 runtime failure, 2 usage or config error, 130/143 stopped by\n"
+      << "SIGINT/SIGTERM (training saves a checkpoint first; a second signal stops at once).\n"
       << "Docs: docs/ in the source tree (config.md, plugins.md, architecture.md).\n";
 }
 
@@ -109,6 +111,9 @@ int run_cli(int argc, char** argv) {
       }() + " (`wizard --help`)");
     }
     return execute(*command, std::vector<std::string>(args.begin() + 1, args.end()));
+  } catch (const Interrupted& stopped) {
+    wizard::logger()->warn("{}", stopped.what());
+    return 128 + stopped.signal();
   } catch (const UsageError& error) {
     wizard::logger()->error("{}", error.what());
     return kUsage;
@@ -122,8 +127,13 @@ int run_cli(int argc, char** argv) {
     // LibTorch's messages carry a C++ backtrace; the first line is the message.
     wizard::logger()->error("LibTorch error: {}", error.what_without_backtrace());
     return kFailure;
+  } catch (const std::filesystem::filesystem_error& error) {
+    wizard::logger()->error(
+        "{}; check that the path exists and is writable and that the disk has free space",
+        error_text(error));
+    return kFailure;
   } catch (const std::exception& error) {
-    wizard::logger()->error("unexpected error: {}", error.what());
+    wizard::logger()->error("unexpected error: {}", error_text(error));
     return kFailure;
   }
 }

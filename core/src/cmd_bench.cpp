@@ -7,8 +7,11 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -79,13 +82,11 @@ std::vector<std::string> synthetic_overrides(const po::variables_map& vm) {
   return overrides;
 }
 
-// A folder for the trainer's files, removed at the end.
+// A folder for the trainer's files, new and this process's alone (mkdtemp; the trainer also
+// locks the run folders it makes in it), removed at the end.
 class ScratchDir {
  public:
-  ScratchDir() : path_(fs::temp_directory_path() / ("wizard-bench-" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
+  ScratchDir() : path_(make()) {}
   ~ScratchDir() {
     std::error_code ignored;
     fs::remove_all(path_, ignored);
@@ -93,6 +94,14 @@ class ScratchDir {
   const fs::path& path() const { return path_; }
 
  private:
+  static fs::path make() {
+    std::string pattern = (fs::temp_directory_path() / "wizard-bench-XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) {
+      throw Error("cannot create a scratch folder in " + fs::temp_directory_path().string() + " (" +
+                  std::strerror(errno) + "); set TMPDIR to a writable folder");
+    }
+    return pattern;
+  }
   fs::path path_;
 };
 

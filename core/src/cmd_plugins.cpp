@@ -108,8 +108,9 @@ Command plugins_command() {
                 << padded(plugin->library->name, library_width + 2)
                 << padded(plugin->library->version, version_width + 2) << plugin->summary << "\n";
     }
+    // Every lib*.so in a plugin folder that was not loaded, with the reason: a plugin that
+    // fails to load must not be invisible.
     for (const auto& refused : registry.refused()) {
-      if (refused.classes.empty()) continue;  // not a wizard plugin at all
       std::cout << "\nnot loaded: " << refused.path.string() << "\n  " << refused.reason << "\n";
     }
     return 0;

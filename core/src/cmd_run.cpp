@@ -24,10 +24,14 @@ Command run_command() {
   command.summary = "run the recipe the config names (train, inspect, ...)";
   command.details =
       "The run folder (the recipe's output_dir) receives resolved_config.toml and\n"
-      "wizard.log, plus whatever the recipe writes (metrics, checkpoints).\n";
+      "wizard.log, plus whatever the recipe writes (metrics, checkpoints). The folder is\n"
+      "locked while the run lives: a second run into it is refused. SIGINT or SIGTERM\n"
+      "stops a training run after the current step, with a checkpoint (exit 130/143).\n";
   command.declare = declare_config_options;
   command.execute = [](const po::variables_map& vm) {
     Session session(session_options(vm));
+    // Before anything else: a second run into the same folder is refused at once.
+    session.lock_run_folder();
     session.recipe().prepare();
     session.open_run_folder();
     return session.recipe().run();

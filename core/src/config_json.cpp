@@ -3,9 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cstdint>
 
 #include "config_files.hpp"
 #include "wizard/base/error.hpp"
+#include "wizard/base/text.hpp"
 
 namespace wizard::core {
 
@@ -54,8 +56,17 @@ class JsonScanner {
     if (pos_ >= text_.size()) fail("unexpected end of file");
     const SourceLocation at = here();
     const char c = text_[pos_];
-    if (c == '{') return parse_object(at);
-    if (c == '[') return parse_array(at);
+    if (c == '{' || c == '[') {
+      // The scanner recurses per level: bound it before the stack runs out.
+      if (depth_ >= kMaxDepth) {
+        fail("the document nests deeper than " + std::to_string(kMaxDepth) +
+             " levels; a config has a few");
+      }
+      ++depth_;
+      ConfigValue value = c == '{' ? parse_object(at) : parse_array(at);
+      --depth_;
+      return value;
+    }
     if (c == '"') return ConfigValue::string(parse_string(), at);
     if (text_.compare(pos_, 4, "true") == 0) return literal(4, ConfigValue::boolean(true, at));
     if (text_.compare(pos_, 5, "false") == 0) return literal(5, ConfigValue::boolean(false, at));
@@ -81,7 +92,12 @@ class JsonScanner {
     try {
       return nlohmann::json::parse(text_.substr(begin, pos_ - begin)).get<std::string>();
     } catch (const nlohmann::json::exception& error) {
-      fail(std::string("bad string: ") + error.what());
+      // The reason's own "line 1, column 5" counts inside the string: drop it.
+      std::string reason = json_error_reason(error);
+      if (reason.rfind("line ", 0) == 0 && reason.find(": ") != std::string::npos) {
+        reason.erase(0, reason.find(": ") + 2);
+      }
+      fail("bad string: " + reason);
     }
   }
 
@@ -97,6 +113,11 @@ class JsonScanner {
       number = nlohmann::json::parse(token);
     } catch (const nlohmann::json::exception&) {
       throw ConfigError(at.str() + ": JSON syntax error: bad number '" + token + "'");
+    }
+    if (number.is_number_unsigned() &&
+        number.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      throw ConfigError(at.str() + ": the integer " + token + " is out of range (at most " +
+                        std::to_string(INT64_MAX) + ")");
     }
     if (number.is_number_integer()) return ConfigValue::integer(number.get<std::int64_t>(), at);
     return ConfigValue::floating(number.get<double>(), at);
@@ -150,8 +171,11 @@ class JsonScanner {
     }
   }
 
+  static constexpr int kMaxDepth = 128;
+
   const std::string& text_;
   const std::string& file_;
+  int depth_ = 0;
   std::size_t pos_ = 0;
   int line_ = 1;
   int column_ = 1;

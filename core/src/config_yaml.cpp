@@ -72,7 +72,14 @@ ConfigValue convert(const YAML::Node& node, const std::string& file) {
 
 ConfigValue read_yaml(const std::string& text, const std::string& file) {
   try {
-    const YAML::Node document = YAML::Load(text);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      throw ConfigError(where(documents[1].Mark(), file).str() + ": the file holds " +
+                        std::to_string(documents.size()) +
+                        " YAML documents (separated by ---); a config is one document: keep one, "
+                        "or split them into files");
+    }
+    const YAML::Node document = documents.empty() ? YAML::Node() : documents.front();
     if (!document.IsMap()) {
       throw ConfigError(file + ": the YAML document must be a mapping of keys at the top level");
     }

@@ -4,6 +4,8 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "wizard/base/error.hpp"
@@ -39,10 +41,14 @@ void setup_console_logging(const std::string& level) {
 void add_log_file(const std::filesystem::path& dir) {
   auto log = wizard::logger();
   const auto path = dir / "wizard.log";
+  std::ofstream out(path, std::ios::app);
+  if (!out) {
+    throw Error("cannot write the run's log file " + path.string() + " (" + std::strerror(errno) +
+                "); check that output_dir is writable and the disk has free space");
+  }
   auto& ring = early_messages();
   if (ring) {
     // Write what was logged before the run folder was known, then stop buffering.
-    std::ofstream out(path, std::ios::app);
     for (const auto& line : ring->last_formatted()) out << line;
     auto& sinks = log->sinks();
     sinks.erase(std::remove(sinks.begin(), sinks.end(), ring), sinks.end());

@@ -95,7 +95,11 @@ void PluginRegistry::load_library(const fs::path& path) {
       }
     }
   } catch (const std::exception& e) {
-    refused_.push_back({path, std::string("not a readable shared library: ") + e.what(), {}});
+    refused_.push_back({path,
+                        std::string("not a readable shared library (") + e.what() +
+                            "); remove it from the plugin folder or rebuild it",
+                        {}});
+    wizard::logger()->warn("{}: skipped: {}", path.string(), refused_.back().reason);
     return;
   }
   if (tags.empty()) {

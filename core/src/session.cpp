@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "config_files.hpp"
@@ -79,13 +81,19 @@ Session::Session(const SessionOptions& options) {
   recipe_ = registry_->create<Recipe>(name, config_, config_.location(key));
 }
 
+void Session::lock_run_folder() {
+  const fs::path dir = recipe_->output_dir();
+  if (!dir.empty()) run_folder_lock_ = RunFolderLock::acquire(dir);
+}
+
 fs::path Session::open_run_folder() {
   const fs::path dir = recipe_->output_dir();
   if (dir.empty()) return dir;
   std::error_code error;
   fs::create_directories(dir, error);
   if (error) {
-    throw Error("cannot create the output folder " + dir.string() + ": " + error.message());
+    throw Error("cannot create the output folder " + dir.string() + ": " + error.message() +
+                "; check that its parent exists and is writable, or choose another output_dir");
   }
   add_log_file(dir);
   const fs::path resolved = dir / "resolved_config.toml";
@@ -94,7 +102,11 @@ fs::path Session::open_run_folder() {
       << "# --set overrides applied. Run it again from the same working folder with\n"
       << "#   wizard run " << resolved.string() << "\n"
       << write_toml(config_.resolved());
-  if (!out) throw Error("cannot write " + resolved.string());
+  out.flush();
+  if (!out) {
+    throw Error("cannot write " + resolved.string() + " (" + std::strerror(errno) +
+                "); check that output_dir is writable and the disk has free space");
+  }
   wizard::logger()->info("run folder: {}", dir.string());
   return dir;
 }

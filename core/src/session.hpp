@@ -9,6 +9,7 @@
 
 #include "plugin_registry.hpp"
 #include "wizard/base/config.hpp"
+#include "wizard/base/run_folder_lock.hpp"
 #include "wizard/plugin/recipe.hpp"
 
 namespace wizard::core {
@@ -29,11 +30,16 @@ class Session {
   PluginRegistry& registry() { return *registry_; }
   Recipe& recipe() { return *recipe_; }
 
+  // Creates the recipe's output_dir and locks it for the rest of the session, so that a
+  // second run into the same folder is refused with this process's id (nothing when the
+  // recipe writes no folder). `wizard run` calls it before prepare().
+  void lock_run_folder();
   // Creates the recipe's output_dir, writes resolved_config.toml there and
   // starts the log file. Returns the folder (empty if the recipe writes none).
   std::filesystem::path open_run_folder();
 
  private:
+  RunFolderLock run_folder_lock_;
   Config config_;
   std::unique_ptr<PluginRegistry> registry_;
   std::shared_ptr<Recipe> recipe_;

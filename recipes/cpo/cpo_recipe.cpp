@@ -34,30 +34,6 @@ namespace wizard::cpo {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// training-wizard refuses to write into an output folder that holds an earlier
-// run; so does wizard, unless the run resumes or overwrite_output_dir says so.
-// The host's own run files (resolved config, log) do not count.
-void check_output_dir(const train::TrainingArguments& args) {
-  std::error_code error;
-  if (!fs::exists(args.output_dir, error)) return;
-  if (!fs::is_directory(args.output_dir, error)) {
-    throw ConfigError("output_dir " + args.output_dir.string() + " exists and is not a folder");
-  }
-  if (args.overwrite_output_dir || args.resume_requested()) return;
-  for (const auto& entry : fs::directory_iterator(args.output_dir, error)) {
-    const std::string name = entry.path().filename().string();
-    if (name == "resolved_config.toml" || name == "wizard.log") continue;
-    throw ConfigError("output_dir " + args.output_dir.string() + " already holds an earlier run (" +
-                      name +
-                      "); choose another output_dir, set overwrite_output_dir = true, or "
-                      "resume with resume_from_checkpoint = true");
-  }
-}
-
-}  // namespace
-
 class CpoRecipe : public Recipe {
  public:
   static constexpr const char* kSummary =
@@ -69,7 +45,9 @@ class CpoRecipe : public Recipe {
       : CpoRecipe(cpo_config_view(config, host), host) {}
 
   void prepare() override {
-    check_output_dir(settings_.args);
+    // training-wizard refuses an output folder holding an earlier run: so does wizard (HF's
+    // overwrite_output_dir rule), before anything heavy is loaded.
+    settings_.args.check_output_dir();
     load();
     if (settings_.reference.enabled) load_reference();
   }
@@ -111,11 +89,11 @@ class CpoRecipe : public Recipe {
         << model::dtype_name_of(model_->dtype()) << " on " << model_->device() << ")\n"
         << "data:       " << source_description_ << "\n"
         << "train:      " << train_.pairs.size() << " pairs"
-        << (train_.skipped.empty()
-                ? ""
-                : " (" + std::to_string(train_.skipped.size()) + " rows skipped)")
-        << "\n"
-        << "validation: " << (eval_ ? std::to_string(eval_->pairs.size()) + " pairs" : "none")
+        << (train_.skipped.empty() ? "" : ", " + train_.skip_summary()) << "\n"
+        << "validation: "
+        << (eval_ ? std::to_string(eval_->pairs.size()) + " pairs" +
+                        (eval_->skipped.empty() ? "" : ", " + eval_->skip_summary())
+                  : "none")
         << "\n"
         << "layout:     "
         << (settings_.scoring.layout == preference::PairLayout::packed
@@ -169,6 +147,12 @@ class CpoRecipe : public Recipe {
           "and used what they had",
           task.short_examples(), task.examples_scored(), settings_.negatives.num_negatives);
     }
+    for (const auto* set : {&train_, eval_ ? &*eval_ : nullptr}) {
+      if (set && !set->skipped.empty()) {
+        logger()->warn("{} data: {}", set == &train_ ? "training" : "validation",
+                       set->skip_summary());
+      }
+    }
     if (evaluations.size() >= 2) print_progress(evaluations.front(), evaluations.back());
     return 0;
   }
@@ -206,6 +190,13 @@ class CpoRecipe : public Recipe {
                                    settings_.tokenization, "validation");
     }
     if (args.eval_strategy != train::Interval::no && !eval_) {
+      if (settings_.eval_strategy_given) {
+        throw ConfigError("training_args_spec.eval_strategy = \"" +
+                          train::interval_name(args.eval_strategy) +
+                          "\" evaluates on validation data, but this config has none; set "
+                          "`validation` (rows, a fraction or a datasource table) or "
+                          "eval_strategy = \"no\"");
+      }
       logger()->info("no validation data (set `validation`): evaluation is off");
       settings_.args.eval_strategy = train::Interval::no;
     }
@@ -322,6 +313,12 @@ class CpoRecipe : public Recipe {
     };
     check(train_.pairs);
     if (eval_) check(eval_->pairs);
+    if (settings_.scoring.pad_token_id >= vocab) {
+      throw ConfigError(
+          "training_args_spec.padding_value = " + std::to_string(settings_.scoring.pad_token_id) +
+          " is outside the model's vocabulary (" + std::to_string(vocab) +
+          " rows); use a token id below it, or leave it unset for the pad token");
+    }
   }
 
   Config config_;

@@ -3,6 +3,7 @@
 #include <ATen/Context.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "arabic_qwen_schema.hpp"
@@ -347,17 +348,23 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
 
   out.args = train::TrainingArguments::from_config(args, cpo_defaults());
   out.transformer.device = device_from(recipe.table("transformer_spec"), args, out.args.use_cpu);
+  out.eval_strategy_given = args.has("eval_strategy") || args.has("evaluation_strategy");
   out.tokenization = PreferenceTokenization::from_config(args);
-  if (const auto threads = args.optional<int>("dataset_num_proc"))
-    out.tokenization.threads = *threads;
+  if (const auto threads = args.optional<std::int64_t>("dataset_num_proc")) {
+    args.check_int_range("dataset_num_proc", *threads, 1, train::TrainingArguments::max_threads());
+    out.tokenization.threads = static_cast<int>(*threads);
+  }
 
   const bool padding_free = args.get<bool>("padding_free", true);
   out.scoring.layout =
       padding_free ? preference::PairLayout::packed : preference::PairLayout::padded;
   out.scoring.share_prefix = args.get<bool>("prefix_sharing", true);
-  out.scoring.logits_chunk_size = args.get<std::int64_t>("logits_chunk_size", 1024);
-  if (out.scoring.logits_chunk_size < 1) args.fail("logits_chunk_size", "must be at least 1");
+  out.scoring.logits_chunk_size = args.get_int("logits_chunk_size", 1024, 1, 1 << 24);
   out.padding_value = args.optional<std::int64_t>("padding_value");
+  if (out.padding_value) {
+    // Token ids are int32 (a vocabulary is far smaller); the model checks it against its own.
+    args.check_int_range("padding_value", *out.padding_value, 0, INT32_MAX);
+  }
   out.eval_exact_match = args.get<bool>("eval_exact_match", false);
   if (args.get<bool>("generate_during_eval", false)) {
     args.fail("generate_during_eval", "is not supported: wizard does not sample during evaluation");

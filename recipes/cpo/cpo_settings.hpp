@@ -57,7 +57,8 @@ struct CpoSettings {
   NegativeSettingsChoice negatives;
   ReferenceChoice reference;
   bool evaluate_first_step = false;
-  bool eval_exact_match = false;  // greedy-decode held-out prompts during evaluation
+  bool eval_strategy_given = false;  // written in the config (not training-wizard's default)
+  bool eval_exact_match = false;     // greedy-decode held-out prompts during evaluation
 
   // Reads and checks the whole recipe config (strict keys at every level). `loss_defaults`:
   // the config schema's defaults of the loss options (a table; the arabic-qwen schema's).

@@ -92,6 +92,29 @@ TEST(ConfigFiles, SyntaxErrorsNameFileLineAndColumn) {
       std::string::npos);
 }
 
+TEST(ConfigFiles, HostileDocumentsAreRefusedInWords) {
+  // Nesting the JSON scanner would recurse into until the stack ran out.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string nested = config_error_of([&] { read_json(deep, "deep.json"); });
+  EXPECT_NE(nested.find("deep.json:1:129: JSON syntax error: the document nests deeper than 128"),
+            std::string::npos)
+      << nested;
+  // Integers beyond int64 do not wrap around.
+  const std::string big =
+      config_error_of([] { read_json("{\"n\": 18446744073709551615}", "b.json"); });
+  EXPECT_NE(big.find("b.json:1:7: the integer 18446744073709551615 is out of range"),
+            std::string::npos)
+      << big;
+  // A bad escape is reported without the JSON library's prefix.
+  const std::string escape = config_error_of([] { read_json("{\"s\": \"\\u12\"}", "e.json"); });
+  EXPECT_NE(escape.find("e.json:1:"), std::string::npos) << escape;
+  EXPECT_EQ(escape.find("json.exception"), std::string::npos) << escape;
+  // Several YAML documents are refused, not read as the first.
+  const std::string documents = config_error_of([] { read_yaml("a: 1\n---\nb: 2\n", "two.yaml"); });
+  EXPECT_NE(documents.find("two.yaml:3:1: the file holds 2 YAML documents"), std::string::npos)
+      << documents;
+}
+
 TEST(ConfigFiles, TomlKeepsTheFilesKeyOrder) {
   // Message tables are rendered by chat templates, whose tojson keeps key order.
   const ConfigValue root = read_toml(

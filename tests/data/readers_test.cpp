@@ -68,6 +68,19 @@ TEST_F(Readers, MalformedJsonPointsAtTheError) {
   EXPECT_CONTAINS(error_of([&] { read_json(element); }), file("el.json") + ":2: element 1");
 }
 
+TEST_F(Readers, RowsNestingDeeperThanAHundredLevelsAreRefused) {
+  // Code that walks rows recursively would run out of stack on such input.
+  const std::string deep = std::string(50000, '[') + std::string(50000, ']');
+  const auto line = write_file(dir, "deep.jsonl", "{\"a\": 1}\n{\"chosen\": " + deep + "}\n");
+  EXPECT_CONTAINS(error_of([&] { read_jsonl(line); }),
+                  file("deep.jsonl") + ":2:1: the row nests JSON deeper than 100 levels");
+  const auto document = write_file(dir, "deep.json", "[{\"chosen\": " + deep + "}]");
+  EXPECT_CONTAINS(error_of([&] { read_json(document); }),
+                  file("deep.json") + ": the row nests JSON deeper than 100 levels");
+  const std::string fine = std::string(90, '[') + std::string(90, ']');
+  EXPECT_EQ(read_jsonl(write_file(dir, "ok.jsonl", "{\"a\": " + fine + "}\n")).size(), 1u);
+}
+
 TEST_F(Readers, CsvQuotingAsRfc4180) {
   const auto path = write_file(dir, "a.csv",
                                "text,note\r\n"

@@ -3,7 +3,10 @@
 // empty-answer and invalid-row policies, and extract_prompt's quirks. Expected
 // ids are built from the tokenizer's encodings of the parts, following the
 // steps of TRL's tokenize_row written out in each test.
+#include <spdlog/sinks/ringbuffer_sink.h>
+
 #include "data_test_util.hpp"
+#include "wizard/base/log.hpp"
 #include "wizard/data/preference_tokenization.hpp"
 
 namespace wizard {
@@ -270,9 +273,52 @@ TEST(PreferenceTokenizationConfig, ReadsAndChecksOptions) {
   EXPECT_EQ(settings.lengths.truncation_mode, TruncationMode::KeepStart);
   EXPECT_EQ(settings.empty_answer, RowPolicy::Error);
   EXPECT_EQ(settings.invalid_row, RowPolicy::Skip);
+  EXPECT_EQ(settings.unusable_row, RowPolicy::Skip);
+  root.set("unusable_row", ConfigValue::string("error"));
+  EXPECT_EQ(PreferenceTokenization::from_config(Config(root)).unusable_row, RowPolicy::Error);
   root.set("invalid_row", ConfigValue::string("ignore"));
   EXPECT_CONTAINS(error_of([&] { PreferenceTokenization::from_config(Config(root)); }),
                   "invalid_row: must be \"skip\" or \"error\"");
+}
+
+TEST(PreferencePolicies, RowsWithoutAPreferenceAreSkippedCountedAndPlaced) {
+  // TRL trains on these without a word: an empty answer, or rejected equal to chosen.
+  const Dataset rows = dataset_of({
+      Row{{"prompt", "Hi"}, {"chosen", " a"}, {"rejected", " b"}},
+      Row{{"prompt", "Hi"}, {"chosen", ""}, {"rejected", " b"}},
+      Row{{"prompt", "Hi"}, {"chosen", " same"}, {"rejected", " same"}},
+      Row::parse(R"({"prompt": [{"role": "user", "content": "q"}],
+          "chosen": [{"role": "assistant", "content": "a"}],
+          "rejected": [{"role": "assistant", "content": "  "}]})"),
+      Row{{"prompt", "Hi"}, {"chosen", " c"}, {"rejected", " d"}},
+  });
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(100);
+  log->set_pattern("%v");
+  logger()->sinks().push_back(log);
+  PreferenceTokenization settings;
+  const auto result = tokenize_preferences(rows, qwen3(), qwen3_templates(), settings);
+  logger()->sinks().pop_back();
+  std::string logged;
+  for (const auto& line : log->last_formatted()) logged += line;
+  ASSERT_EQ(result.pairs.size(), 2u);
+  EXPECT_EQ(result.pairs[1].source_row, 4u);
+  EXPECT_EQ(result.unusable_rows, 3u);
+  ASSERT_EQ(result.skipped.size(), 3u);
+  EXPECT_EQ(result.skipped[0].where, "pairs.jsonl:2");
+  EXPECT_EQ(result.skipped[0].reason, "its chosen answer is empty");
+  EXPECT_EQ(result.skipped[1].where, "pairs.jsonl:3");
+  EXPECT_EQ(result.skipped[1].reason, "its rejected answer equals the chosen one");
+  EXPECT_EQ(result.skipped[2].reason, "its rejected answer is empty");
+  EXPECT_EQ(result.skip_summary(),
+            "3 rows skipped (3 with an empty or repeated answer; the first at pairs.jsonl:2)");
+  EXPECT_CONTAINS(logged, "pairs.jsonl:3: skipped train row 2");
+  EXPECT_CONTAINS(logged, "train: 3 rows skipped");
+
+  settings.unusable_row = RowPolicy::Error;
+  EXPECT_CONTAINS(
+      error_of([&] { tokenize_preferences(rows, qwen3(), qwen3_templates(), settings); }),
+      "pairs.jsonl:2: train row 1: its chosen answer is empty\n  fix the row, or set "
+      "unusable_row = \"skip\"");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // devices on load, and conversions.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "model_test_support.hpp"
 #include "test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
@@ -101,6 +103,38 @@ TEST(FromPretrained, NamedParametersFollowTransformersOrder) {
           l + "self_attn.q_norm.weight", l + "self_attn.k_norm.weight", l + "mlp.gate_proj.weight",
           l + "mlp.up_proj.weight", l + "mlp.down_proj.weight", l + "input_layernorm.weight",
           l + "post_attention_layernorm.weight", "model.norm.weight"}));
+}
+
+TEST(FromPretrained, IntegerWeightsAreRefusedWithTheTensorsName) {
+  const fs::path folder = edited_folder([](safetensors::NamedTensors& tensors) {
+    for (auto& [name, tensor] : tensors) {
+      if (name == "model.norm.weight") tensor = tensor.to(at::kLong);
+    }
+  });
+  expect_error_containing(
+      [&] { CausalLM::from_pretrained(folder); },
+      {"model.norm.weight: stored as I64", "the model's weights are floating point"});
+}
+
+TEST(FromPretrained, NonFiniteWeightsAreRefusedWithTheTensorsName) {
+  // Before this check a NaN weight trained into a NaN loss blamed on the learning rate.
+  for (const double bad : {std::nan(""), HUGE_VAL}) {
+    const fs::path folder = edited_folder([bad](safetensors::NamedTensors& tensors) {
+      for (auto& [name, tensor] : tensors) {
+        if (name == "model.layers.1.mlp.down_proj.weight") tensor.view({-1})[70] = bad;
+      }
+    });
+    expect_error_containing(
+        [&] { CausalLM::from_pretrained(folder); },
+        {folder.string(), "weight 'model.layers.1.mlp.down_proj.weight' holds 1 NaN or infinite",
+         "flat index 70", "damaged or was saved from a run that diverged"});
+  }
+}
+
+TEST(ModelConfigFile, AMissingModelTypeIsNamed) {
+  nlohmann::json config = {{"hidden_size", 64}, {"num_hidden_layers", 2}};
+  expect_error_containing([&] { model::ModelConfig::from_json(config, "x/config.json"); },
+                          {"x/config.json: has no model_type", "llama, mistral, qwen2, qwen3"});
 }
 
 }  // namespace

@@ -64,3 +64,17 @@ TEST(TrainingPlan, NoMicroBatchesIsAnError) {
   wizard::test::expect_throw_with<wizard::Error>([] { TrainingPlan::make(TrainingArguments(), 0); },
                                                  {"no micro-batches"});
 }
+
+TEST(TrainingPlan, DerivedCountsCannotOverflow) {
+  // Arguments built in code skip the config's range checks; the plan still never wraps.
+  TrainingArguments args;
+  args.max_steps = INT64_MAX;
+  const auto plan = TrainingPlan::make(args, 3);
+  EXPECT_EQ(plan.max_steps, INT64_MAX);
+  EXPECT_EQ(plan.num_epochs, INT64_MAX / 3 + 1);  // ceil(max / 3) without computing max + 2
+  TrainingArguments epochs;
+  epochs.num_train_epochs = 1e300;
+  wizard::test::expect_throw_with<wizard::ConfigError>(
+      [&] { TrainingPlan::make(epochs, 10); },
+      {"num_train_epochs x steps per epoch", "more than wizard counts (1e15)"});
+}

@@ -2,49 +2,33 @@
 // and killed saves, and a resumed run that repeats the uninterrupted one bit for bit.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <thread>
+#include <fstream>
 
 #include "test_support.hpp"
 #include "train_test_support.hpp"
 #include "wizard/base/error.hpp"
+#include "wizard/base/run_folder_lock.hpp"
 #include "wizard/model/safetensors.hpp"
 #include "wizard/train/checkpoint.hpp"
 #include "wizard/train/trainer.hpp"
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using wizard::test::events_with;
 using wizard::test::expect_throw_with;
 using wizard::test::quick_args;
-using wizard::test::read_jsonl;
 using wizard::test::RegressionTask;
 using wizard::train::Interval;
 using wizard::train::Trainer;
 
 namespace {
 
-// The log history without the wall-clock figures, which differ between any two runs.
-std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
-  for (auto& event : history) {
-    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
-                            "train_steps_per_second", "train_tokens_per_second", "eval_runtime"}) {
-      event.erase(key);
-    }
-  }
-  return history;
-}
-
 std::vector<std::string> hidden_entries(const fs::path& folder) {
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(folder)) {
     const std::string name = entry.path().filename().string();
-    if (name[0] == '.') out.push_back(name);
+    if (name[0] == '.' && name != wizard::RunFolderLock::file_name()) out.push_back(name);
   }
   return out;
 }
@@ -120,14 +104,8 @@ TEST(Checkpoints, ResumedRunRepeatsTheUninterruptedOneExactly) {
     args.resume_from_latest_checkpoint = true;
     const auto result = Trainer(args, resumed.task(1)).train();
     EXPECT_EQ(result.global_step, 12);
-    const std::vector<double> tail(uninterrupted.losses_seen.begin() + 12,
-                                   uninterrupted.losses_seen.end());
-    EXPECT_EQ(resumed.losses_seen, tail);  // bit for bit
-    for (std::size_t i = 0; i < resumed.parameters.size(); ++i) {
-      EXPECT_TRUE(at::equal(resumed.parameters[i].second, uninterrupted.parameters[i].second));
-    }
-    EXPECT_EQ(without_timing(read_jsonl(args.output_dir / "metrics.jsonl")),
-              without_timing(read_jsonl(reference / "metrics.jsonl")));
+    wizard::test::expect_resumed_as_uninterrupted(resumed, uninterrupted, 12, args.output_dir,
+                                                  reference);
   }
 }
 
@@ -256,30 +234,35 @@ TEST(Checkpoints, ExistingCheckpointsNeedResumeOrOverwrite) {
   EXPECT_TRUE(wizard::train::list_checkpoints(dir).empty());
 }
 
-TEST(Checkpoints, ResumeFromLatestNeedsACheckpoint) {
+TEST(Checkpoints, ResumeWithoutACheckpointStartsFromTheBeginning) {
+  // A run killed before its first checkpoint leaves metrics.jsonl and the host's files: a fresh
+  // run is refused (it would overwrite an earlier run) and points at resume_from_checkpoint,
+  // which then starts over with a note instead of refusing in turn.
+  const fs::path dir = wizard::test::temp_dir("nothing-to-resume");
+  std::ofstream(dir / "metrics.jsonl") << "{\"step\":1,\"epoch\":0.25,\"loss\":1.0}\n";
+  std::ofstream(dir / "resolved_config.toml") << "# the killed run's\n";
   RegressionTask task(4);
-  auto args = quick_args(wizard::test::temp_dir("nothing-to-resume"));
-  args.resume_from_latest_checkpoint = true;
+  auto args = quick_args(dir);
   expect_throw_with<wizard::ConfigError>(
       [&] { Trainer(args, task.task(1)).train(); },
-      {"resume_from_checkpoint = true", "holds no checkpoint-<step> folder"});
+      {"already holds an earlier run (metrics.jsonl)", "resume_from_checkpoint = true"});
+  args.resume_from_latest_checkpoint = true;
+  wizard::test::LogCapture log;
+  RegressionTask fresh(4), reference(4);
+  EXPECT_EQ(Trainer(args, fresh.task(1)).train().global_step, 4);
+  EXPECT_NE(log.text().find("holds no checkpoint yet"), std::string::npos) << log.text();
+  EXPECT_NE(log.text().find("starting from the beginning"), std::string::npos) << log.text();
+  auto clean = quick_args(wizard::test::temp_dir("nothing-to-resume-reference"));
+  Trainer(clean, reference.task(1)).train();
+  EXPECT_EQ(fresh.losses_seen, reference.losses_seen);
 }
 
 TEST(Checkpoints, KilledDuringASaveLeavesTheLastCheckpointUsable) {
   // A child process trains with a checkpoint every step and is killed (SIGKILL) in the middle
   // of writing its third checkpoint; see train_crash_helper.cpp.
   const fs::path dir = wizard::test::temp_dir("killed");
-  const fs::path helper = fs::read_symlink("/proc/self/exe").parent_path() / "train_crash_helper";
-  ASSERT_TRUE(fs::exists(helper)) << helper;
-  const std::string helper_path = helper.string(), dir_path = dir.string();
-  char* argv[] = {const_cast<char*>(helper_path.c_str()), const_cast<char*>(dir_path.c_str()),
-                  nullptr};
-  pid_t child = 0;
-  ASSERT_EQ(::posix_spawn(&child, helper_path.c_str(), nullptr, nullptr, argv, environ), 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(dir / "saving-3") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const pid_t child = wizard::test::start_crash_helper({dir.string()});
+  wizard::test::wait_for_file(dir / "saving-3", 120);
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);

@@ -1,11 +1,16 @@
 #include "train_test_support.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <spawn.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "wizard/base/log.hpp"
 #include "wizard/model/safetensors.hpp"
+
+extern char** environ;
 
 namespace wizard::test {
 
@@ -124,6 +129,29 @@ train::TrainingArguments quick_args(const fs::path& output_dir) {
   return args;
 }
 
+pid_t start_crash_helper(const std::vector<std::string>& args) {
+  const fs::path helper = fs::read_symlink("/proc/self/exe").parent_path() / "train_crash_helper";
+  if (!fs::exists(helper)) throw std::runtime_error("missing " + helper.string());
+  std::vector<std::string> words = {helper.string()};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  pid_t child = 0;
+  if (::posix_spawn(&child, helper.c_str(), nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot start " + helper.string());
+  }
+  return child;
+}
+
+bool wait_for_file(const fs::path& file, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!fs::exists(file) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return fs::exists(file);
+}
+
 std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
   std::ifstream in(path);
   std::vector<nlohmann::json> out;
@@ -131,6 +159,29 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
     if (!line.empty()) out.push_back(nlohmann::json::parse(line));
   }
   return out;
+}
+
+std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history) {
+  for (auto& event : history) {
+    for (const char* key : {"tokens_per_second", "train_runtime", "train_samples_per_second",
+                            "train_steps_per_second", "train_tokens_per_second", "eval_runtime"}) {
+      event.erase(key);
+    }
+  }
+  return history;
+}
+
+void expect_resumed_as_uninterrupted(const RegressionTask& resumed,
+                                     const RegressionTask& uninterrupted, std::size_t resumed_at,
+                                     const fs::path& run, const fs::path& reference) {
+  const std::vector<double> tail(uninterrupted.losses_seen.begin() + resumed_at,
+                                 uninterrupted.losses_seen.end());
+  EXPECT_EQ(resumed.losses_seen, tail);
+  for (std::size_t i = 0; i < resumed.parameters.size(); ++i) {
+    EXPECT_TRUE(at::equal(resumed.parameters[i].second, uninterrupted.parameters[i].second));
+  }
+  EXPECT_EQ(without_timing(read_jsonl(run / "metrics.jsonl")),
+            without_timing(read_jsonl(reference / "metrics.jsonl")));
 }
 
 std::vector<nlohmann::json> events_with(const std::vector<nlohmann::json>& history,

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
+#include <sys/types.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -65,8 +66,24 @@ struct RegressionTask {
 // Arguments for a fast run in `output_dir`: no progress display output, every default else.
 train::TrainingArguments quick_args(const std::filesystem::path& output_dir);
 
+// Starts train_crash_helper (beside the test binary) with `args`; returns its process id.
+pid_t start_crash_helper(const std::vector<std::string>& args);
+// Waits until `file` exists or `seconds` pass; whether it exists.
+bool wait_for_file(const std::filesystem::path& file, double seconds);
+
 // The JSON objects of metrics.jsonl, in order.
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
+
+// The log history without the wall-clock figures, which differ between any two runs.
+std::vector<nlohmann::json> without_timing(std::vector<nlohmann::json> history);
+
+// A resumed run against the uninterrupted one, bit for bit: `resumed` saw the losses of
+// `uninterrupted` from `resumed_at` on and ends with its weights; metrics.jsonl of `run` equals
+// that of `reference` (timing aside).
+void expect_resumed_as_uninterrupted(const RegressionTask& resumed,
+                                     const RegressionTask& uninterrupted, std::size_t resumed_at,
+                                     const std::filesystem::path& run,
+                                     const std::filesystem::path& reference);
 
 // The log events of a history that carry `key`.
 std::vector<nlohmann::json> events_with(const std::vector<nlohmann::json>& history,

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include "test_support.hpp"
 #include "train_test_support.hpp"
@@ -291,7 +292,7 @@ TEST(TrainingArgs, ResumeFromCheckpointTakesAPathOrTrue) {
         TrainingArguments::parse(
             training_table({{"output_dir", str("o")}, {"resume_from_checkpoint", integer(3)}}));
       },
-      {"resume_from_checkpoint", "must be a checkpoint folder or true"});
+      {"resume_from_checkpoint", "must be a checkpoint folder, true or \"auto\""});
 }
 
 TEST(TrainingArgs, ValueChecks) {
@@ -307,7 +308,7 @@ TEST(TrainingArgs, ValueChecks) {
     expect_throw_with<ConfigError>([&] { TrainingArguments::parse(config); }, {fragment});
   };
   fails({{"gradient_accumulation_steps", integer(0)}},
-        "gradient_accumulation_steps: must be at least 1");
+        "gradient_accumulation_steps: must be an integer in [1, 1048576], but it is 0");
   fails({{"max_steps", integer(0)}}, "max_steps: must be -1");
   fails({{"adam_beta2", num(1.0)}}, "adam_beta2: must be in [0, 1)");
   fails({{"warmup_ratio", num(1.5)}}, "warmup_ratio: must be in [0, 1]");
@@ -323,6 +324,71 @@ TEST(TrainingArgs, ValueChecks) {
          {"save_steps", integer(10)}},
         "save_steps (10) to be a whole multiple of eval_steps (3)");
   fails({{"label_smoothing_factor", num(0.1)}}, "label_smoothing option of their own");
+}
+
+TEST(TrainingArgs, NumbersMustBeFiniteAndInASaneRange) {
+  // Each case names the key, the allowed range and the value; none gets as far as a run that
+  // "trains 0 steps" on an overflowed count.
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<std::pair<std::pair<std::string, ConfigValue>, std::string>> cases = {
+      {{"num_train_epochs", num(1e300)},
+       "num_train_epochs: must be a finite number in [0, 1e+06], but it is 1e+300"},
+      {{"num_train_epochs", num(inf)}, "num_train_epochs must be a finite number"},
+      {{"max_steps", integer(INT64_MAX)},
+       "max_steps: must be an integer in [-1, 1000000000000], but it is 9223372036854775807"},
+      {{"learning_rate", num(nan)}, "learning_rate must be a finite number, but it is a float"},
+      {{"learning_rate", num(inf)}, "learning_rate must be a finite number"},
+      {{"learning_rate", num(1e308)},
+       "learning_rate: must be a finite number in [0, 10], but it is 1e+308"},
+      {{"learning_rate", num(-1e-6)}, "learning_rate: must be a finite number in [0, 10]"},
+      {{"adam_epsilon", num(2.0)}, "adam_epsilon: must be a finite number in [0, 1]"},
+      {{"max_grad_norm", num(1e300)}, "max_grad_norm: must be a finite number in [0, 1e+12]"},
+      {{"save_steps", num(1e300)}, "save_steps: must be a finite number in [0, 1e+12]"},
+      {{"per_device_train_batch_size", integer(INT64_MAX)},
+       "per_device_train_batch_size: must be an integer in [1, 1048576]"},
+      {{"warmup_steps", integer(-3)}, "warmup_steps: must be an integer in [0, 1000000000000]"},
+      {{"seed", integer(-1)}, "seed: must be an integer in [0, 4294967295], but it is -1"},
+      {{"threads", integer(100000)}, "threads: is 100000, but this machine has"},
+  };
+  for (const auto& [entry, fragment] : cases) {
+    SCOPED_TRACE(entry.first);
+    expect_throw_with<ConfigError>(
+        [&] {
+          TrainingArguments::parse(training_table({{"output_dir", str("o")}, entry}));
+        },
+        {fragment});
+  }
+  const auto bound = std::to_string(TrainingArguments::max_threads());
+  expect_throw_with<ConfigError>(
+      [] {
+        TrainingArguments::parse(
+            training_table({{"output_dir", str("o")}, {"threads", integer(100000)}}));
+      },
+      {"at most 4 threads per core (" + bound + ") are accepted"});
+  EXPECT_EQ(TrainingArguments::max_threads(), 4 * TrainingArguments::usable_cores());
+  // The largest accepted values pass.
+  EXPECT_NO_THROW(TrainingArguments::parse(
+      training_table({{"output_dir", str("o")},
+                      {"threads", integer(TrainingArguments::max_threads())},
+                      {"max_steps", integer(1'000'000'000'000)},
+                      {"learning_rate", num(10)}})));
+}
+
+TEST(TrainingArgs, ResumeAutoAndSaveOnInterrupt) {
+  const auto defaults = TrainingArguments::parse(training_table({{"output_dir", str("o")}}));
+  EXPECT_TRUE(defaults.save_on_interrupt);
+  EXPECT_FALSE(defaults.resume_skips_damaged);
+  const auto args =
+      TrainingArguments::parse(training_table({{"output_dir", str("o")},
+                                               {"resume_from_checkpoint", str("auto")},
+                                               {"save_on_interrupt", boolean(false)}}));
+  EXPECT_TRUE(args.resume_from_latest_checkpoint);
+  EXPECT_TRUE(args.resume_skips_damaged);
+  EXPECT_TRUE(args.resume_from_checkpoint.empty());
+  EXPECT_FALSE(args.save_on_interrupt);
+  EXPECT_EQ(args.to_json()["resume_from_checkpoint"], "auto");
+  EXPECT_EQ(args.to_json()["save_on_interrupt"], false);
 }
 
 TEST(TrainingArgs, HarmlessHuggingFaceFieldsAreAccepted) {

@@ -13,6 +13,7 @@
 //   answer_length = [32, 256]   # random_text, in characters
 //   negatives = 0               # more wrong answers per row (a `negatives` list): easy ones
 //   hard_negatives = 0          # near misses (a `hard_negatives` list)
+#include <cstdint>
 #include <random>
 
 #include "synthetic_tasks.hpp"
@@ -25,8 +26,8 @@ using wizard::synthetic::LengthRange;
 
 LengthRange read_range(const wizard::Config& config, const std::string& key, LengthRange fallback) {
   const auto values = config.get<std::vector<std::int64_t>>(key, {fallback.min, fallback.max});
-  if (values.size() != 2 || values[0] < 1 || values[1] < values[0]) {
-    config.fail(key, "must be [min, max] with 1 <= min <= max");
+  if (values.size() != 2 || values[0] < 1 || values[1] < values[0] || values[1] > 1'000'000) {
+    config.fail(key, "must be [min, max] with 1 <= min <= max <= 1000000");
   }
   return {values[0], values[1]};
 }
@@ -52,20 +53,16 @@ class SyntheticDataSource : public wizard::DataSource {
 
   SyntheticDataSource(const wizard::Config& config, wizard::PluginHost&)
       : task_(config.get("task", "uppercase")),
-        rows_(config.get<std::int64_t>("rows", 1000)),
-        seed_(config.get<std::int64_t>("seed", 0)),
+        rows_(config.get_int("rows", 1000, 1, 100'000'000)),
+        seed_(config.get_int("seed", 0, 0, INT64_MAX)),
         word_(read_range(config, "word_length", {3, 8})),
         prompt_(read_range(config, "prompt_length", {64, 256})),
         answer_(read_range(config, "answer_length", {32, 256})),
-        negatives_(config.get<std::int64_t>("negatives", 0)),
-        hard_negatives_(config.get<std::int64_t>("hard_negatives", 0)) {
+        negatives_(config.get_int("negatives", 0, 0, 64)),
+        hard_negatives_(config.get_int("hard_negatives", 0, 0, 64)) {
     if (task_ != "uppercase" && task_ != "reverse" && task_ != "random_text") {
       config.fail("task", "'" + task_ + "' is not a task; use uppercase, reverse or random_text");
     }
-    if (rows_ < 1) config.fail("rows", "must be at least 1");
-    if (negatives_ < 0 || negatives_ > 64) config.fail("negatives", "must be in [0, 64]");
-    if (hard_negatives_ < 0 || hard_negatives_ > 64)
-      config.fail("hard_negatives", "must be in [0, 64]");
     if (hard_negatives_ > 0 && task_ == "random_text")
       config.fail("hard_negatives", "random_text has no near misses; use negatives");
     if (task_ == "reverse" && word_.min < 2)

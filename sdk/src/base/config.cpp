@@ -177,6 +177,8 @@ struct Converter<double> {
     if (!v.is(ConfigValue::Kind::Float) && !v.is(ConfigValue::Kind::Integer)) {
       type_error(v, key, "a number");
     }
+    // nan and inf parse in TOML and YAML, but no option means anything by them.
+    if (!std::isfinite(v.as_float())) type_error(v, key, "a finite number");
     return v.as_float();
   }
   static ConfigValue to(double value) { return ConfigValue::floating(value); }
@@ -253,6 +255,45 @@ WIZARD_CONFIG_DEFINE(std::vector<std::string>)
 WIZARD_CONFIG_DEFINE(std::vector<std::int64_t>)
 WIZARD_CONFIG_DEFINE(std::vector<double>)
 #undef WIZARD_CONFIG_DEFINE
+
+// --- ranges ---------------------------------------------------------------------
+
+namespace {
+
+// Numbers as a user writes them: 1e-06, 10, 0.999, 1e+300.
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+}  // namespace
+
+double Config::get_number(const std::string& key, double fallback, double min, double max) const {
+  const double value = get<double>(key, fallback);
+  check_range(key, value, min, max);
+  return value;
+}
+
+std::int64_t Config::get_int(const std::string& key, std::int64_t fallback, std::int64_t min,
+                             std::int64_t max) const {
+  const std::int64_t value = get<std::int64_t>(key, fallback);
+  check_int_range(key, value, min, max);
+  return value;
+}
+
+void Config::check_range(const std::string& key, double value, double min, double max) const {
+  if (std::isfinite(value) && value >= min && value <= max) return;
+  fail(key, "must be a finite number in [" + number_text(min) + ", " + number_text(max) +
+                "], but it is " + number_text(value));
+}
+
+void Config::check_int_range(const std::string& key, std::int64_t value, std::int64_t min,
+                             std::int64_t max) const {
+  if (value >= min && value <= max) return;
+  fail(key, "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                "], but it is " + std::to_string(value));
+}
 
 // --- sub-tables ----------------------------------------------------------------
 

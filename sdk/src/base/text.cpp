@@ -54,4 +54,19 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
   return out;
 }
 
+std::string json_error_reason(const std::exception& error) {
+  std::string text = error.what();
+  if (text.rfind("[json.exception.", 0) == 0) {
+    const auto end = text.find("] ");
+    if (end != std::string::npos) text.erase(0, end + 2);
+  }
+  for (const char* prefix : {"parse error at ", "parse error: "}) {
+    if (text.rfind(prefix, 0) == 0) {
+      text.erase(0, std::string(prefix).size());
+      break;
+    }
+  }
+  return text;
+}
+
 }  // namespace wizard

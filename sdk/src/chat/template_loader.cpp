@@ -31,7 +31,7 @@ nlohmann::ordered_json read_json_file(const fs::path& path) {
   try {
     return nlohmann::ordered_json::parse(read_text(path));
   } catch (const nlohmann::json::parse_error& e) {
-    throw Error(path.string() + " is not valid JSON (" + e.what() +
+    throw Error(path.string() + " is not valid JSON (" + json_error_reason(e) +
                 "); re-download or fix the file");
   }
 }

@@ -14,6 +14,28 @@ using data_detail::TextPosition;
 
 namespace {
 
+// Rows nest a few levels (messages, tool calls, their arguments). Deeper input is refused while
+// it is parsed, before code that walks rows recursively (comparing, dumping, templates) meets it.
+constexpr int kMaxRowDepth = 100;
+
+struct TooDeep {};
+
+// Row::parse with the depth limit; throws TooDeep.
+Row parse_row(std::string_view text) {
+  return Row::parse(text, [](int depth, Row::parse_event_t event, Row&) {
+    if (depth >= kMaxRowDepth &&
+        (event == Row::parse_event_t::object_start || event == Row::parse_event_t::array_start)) {
+      throw TooDeep{};
+    }
+    return true;
+  });
+}
+
+std::string too_deep(const std::string& place) {
+  return place + ": the row nests JSON deeper than " + std::to_string(kMaxRowDepth) +
+         " levels; rows hold text, messages and tool calls, a few levels deep";
+}
+
 bool is_blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
@@ -45,7 +67,9 @@ Dataset parse_json_lines(const fs::path& file, const std::string& text) {
     if (!is_blank(line)) {
       Row row;
       try {
-        row = Row::parse(line);
+        row = parse_row(line);
+      } catch (const TooDeep&) {
+        throw Error(too_deep(place(file, TextPosition{number, 1})));
       } catch (const nlohmann::json::parse_error& error) {
         throw Error(parse_error_place(file, text, start, error) + ": malformed JSON line: " +
                     parse_reason(error) + "\n  each line must be one complete JSON object");
@@ -103,7 +127,9 @@ std::vector<std::int64_t> array_element_lines(std::string_view text) {
 
 Row parse_document(const fs::path& file, const std::string& text) {
   try {
-    return Row::parse(text);
+    return parse_row(text);
+  } catch (const TooDeep&) {
+    throw Error(too_deep(file.string()));
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(parse_error_place(file, text, 0, error) +
                 ": malformed JSON: " + parse_reason(error));

@@ -6,6 +6,7 @@
 #include "parallel.hpp"
 #include "preference_row.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
 #include "wizard/chat/chat_template.hpp"
 
 namespace wizard {
@@ -44,16 +45,15 @@ std::vector<TokenizedNegative> tokenize_negatives(
     const Tokenizer& tokenizer, const ModelChatTemplates& templates,
     const PreferenceLengths& lengths, const PreferenceColumns& columns) {
   std::vector<TokenizedNegative> negatives;
-  negatives.push_back({pair.rejected_input_ids, pair.rejected_prompt_length,
-                       NegativeSource::rejected});
+  negatives.push_back(
+      {pair.rejected_input_ids, pair.rejected_prompt_length, NegativeSource::rejected});
   for (std::size_t i = 0; i < extra.size(); ++i) {
     const auto& [value, source] = extra[i];
-    const std::string what = "column '" +
-                             (source == NegativeSource::hard ? columns.hard_negatives
-                                                             : columns.negatives) +
-                             "' answer " + std::to_string(i);
-    Row answer = prompt_was_implicit ? data_detail::answer_after_prompt(value, base["prompt"], what)
-                                     : value;
+    const std::string what =
+        "column '" + (source == NegativeSource::hard ? columns.hard_negatives : columns.negatives) +
+        "' answer " + std::to_string(i);
+    Row answer =
+        prompt_was_implicit ? data_detail::answer_after_prompt(value, base["prompt"], what) : value;
     if (as_chat) answer = data_detail::conversation_of_answer(answer);
     if (is_conversational(answer) != is_conversational(base["chosen"])) {
       throw Error(what + " is " + (is_conversational(answer) ? "a list of messages" : "a string") +
@@ -100,13 +100,13 @@ Outcome process_row(const Dataset& dataset, std::size_t index, const Tokenizer& 
     outcome.pair.source_row = index;
     if (outcome.pair.chosen_answer_length() == 0) {
       outcome.kind = Outcome::Kind::EmptyAnswer;
-      outcome.reason = "chosen answer truncated to nothing (" +
-                       truncation_note(outcome.pair, lengths) + ")";
+      outcome.reason =
+          "chosen answer truncated to nothing (" + truncation_note(outcome.pair, lengths) + ")";
       return outcome;
     }
     std::vector<TokenizedNegative> negatives =
-        tokenize_negatives(base, parts.extra_negatives, outcome.pair, prompt_was_implicit,
-                           as_chat, tokenizer, templates, lengths, settings.columns);
+        tokenize_negatives(base, parts.extra_negatives, outcome.pair, prompt_was_implicit, as_chat,
+                           tokenizer, templates, lengths, settings.columns);
     // An answer written empty is no answer (tokenized it would still be TRL's EOS).
     std::vector<bool> written_empty = {data_detail::is_empty_answer(base["rejected"])};
     for (const auto& extra : parts.extra_negatives) {
@@ -115,8 +115,8 @@ Outcome process_row(const Dataset& dataset, std::size_t index, const Tokenizer& 
     if (negatives.size() == 1 && negatives.front().answer_length() == 0) {
       // TRL's pair: its emptied rejected answer follows the empty_answer policy.
       outcome.kind = Outcome::Kind::EmptyAnswer;
-      outcome.reason = "rejected answer truncated to nothing (" +
-                       truncation_note(outcome.pair, lengths) + ")";
+      outcome.reason =
+          "rejected answer truncated to nothing (" + truncation_note(outcome.pair, lengths) + ")";
       return outcome;
     }
     // A negative equal to the chosen answer teaches nothing, and an empty one is no answer.
@@ -181,15 +181,18 @@ OptionDocs PreferenceTokenization::options() {
       {"strings_as_chat", "bool", "false",
        "render standard-format rows (strings) as a chat (user prompt, assistant answers) with "
        "the chat template; rows with a system message always are"},
+      {"unusable_row", "string", "skip",
+       "a row with an empty chosen answer, or whose every negative is empty or equal to the "
+       "chosen answer: skip (counted, logged) or error"},
   };
 }
 
 PreferenceTokenization PreferenceTokenization::from_config(const Config& table) {
   PreferenceTokenization settings;
-  settings.lengths.max_length = table.get<std::int64_t>("max_length", 1024);
-  settings.lengths.max_prompt_length = table.get<std::int64_t>("max_prompt_length", 512);
-  if (settings.lengths.max_length < 1) table.fail("max_length", "must be 1 or more");
-  if (settings.lengths.max_prompt_length < 1) table.fail("max_prompt_length", "must be 1 or more");
+  // Longer than any model's context; a larger count is a typo.
+  constexpr std::int64_t kMaxTokens = 1 << 30;
+  settings.lengths.max_length = table.get_int("max_length", 1024, 1, kMaxTokens);
+  settings.lengths.max_prompt_length = table.get_int("max_prompt_length", 512, 1, kMaxTokens);
   const std::string mode = table.get<std::string>("truncation_mode", "keep_end");
   if (mode == "keep_end") {
     settings.lengths.truncation_mode = TruncationMode::KeepEnd;
@@ -199,19 +202,42 @@ PreferenceTokenization PreferenceTokenization::from_config(const Config& table) 
     table.fail("truncation_mode", "must be \"keep_end\" or \"keep_start\", not \"" + mode + "\"");
   }
   PreferenceColumns& columns = settings.columns;
-  for (auto [key, column] : {std::pair{"prompt_column", &columns.prompt},
-                             std::pair{"chosen_column", &columns.chosen},
-                             std::pair{"rejected_column", &columns.rejected},
-                             std::pair{"system_column", &columns.system},
-                             std::pair{"multiple_negatives_column", &columns.negatives},
-                             std::pair{"hard_negatives_column", &columns.hard_negatives}}) {
+  for (auto [key, column] :
+       {std::pair{"prompt_column", &columns.prompt}, std::pair{"chosen_column", &columns.chosen},
+        std::pair{"rejected_column", &columns.rejected},
+        std::pair{"system_column", &columns.system},
+        std::pair{"multiple_negatives_column", &columns.negatives},
+        std::pair{"hard_negatives_column", &columns.hard_negatives}}) {
     *column = table.get<std::string>(key, *column);
     if (column->empty()) table.fail(key, "must name a column");
   }
   settings.strings_as_chat = table.get<bool>("strings_as_chat", false);
   settings.empty_answer = policy(table, "empty_answer");
   settings.invalid_row = policy(table, "invalid_row");
+  settings.unusable_row = policy(table, "unusable_row");
   return settings;
+}
+
+std::string TokenizedPreferences::skip_summary() const {
+  if (skipped.empty()) return "";
+  std::vector<std::string> kinds;
+  if (unusable_rows)
+    kinds.push_back(std::to_string(unusable_rows) + " with an empty or repeated answer");
+  if (empty_answers)
+    kinds.push_back(std::to_string(empty_answers) + " with an answer truncated away");
+  if (invalid_rows) kinds.push_back(std::to_string(invalid_rows) + " invalid");
+  return std::to_string(skipped.size()) + " rows skipped (" + join(kinds) + "; the first at " +
+         skipped.front().where + ")";
+}
+
+void TokenizedPreferences::log_summary(const std::string& name, std::size_t rows) const {
+  if (!skipped.empty()) logger()->warn("{}: {} of {} rows", name, skip_summary(), rows);
+  if (dropped_negatives > 0) {
+    logger()->info(
+        "{}: left out {} negative answer(s) that were empty or equal to the chosen "
+        "answer, from rows that kept other negatives",
+        name, dropped_negatives);
+  }
 }
 
 TokenizedPreferences tokenize_preferences(const Dataset& dataset, const Tokenizer& tokenizer,
@@ -239,11 +265,15 @@ TokenizedPreferences tokenize_preferences(const Dataset& dataset, const Tokenize
     }
     const bool empty = outcome.kind == Outcome::Kind::EmptyAnswer;
     const bool unusable = outcome.kind == Outcome::Kind::Unusable;
-    if (!unusable && (empty ? settings.empty_answer : settings.invalid_row) == RowPolicy::Error) {
+    const RowPolicy row_policy = empty      ? settings.empty_answer
+                                 : unusable ? settings.unusable_row
+                                            : settings.invalid_row;
+    if (row_policy == RowPolicy::Error) {
       throw Error(where + ": " + name + " row " + std::to_string(i) + ": " + outcome.reason +
-                  (empty
-                       ? "\n  raise max_length, lower max_prompt_length, or set empty_answer = "
-                         "\"skip\" to leave such rows out"
+                  (empty ? "\n  raise max_length, lower max_prompt_length, or set empty_answer = "
+                           "\"skip\" to leave such rows out"
+                   : unusable
+                       ? "\n  fix the row, or set unusable_row = \"skip\" to leave such rows out"
                        : "\n  fix the row, or set invalid_row = \"skip\" to leave such rows out"));
     }
     if (out.skipped.size() < kLoggedSkips) {
@@ -252,18 +282,7 @@ TokenizedPreferences tokenize_preferences(const Dataset& dataset, const Tokenize
     (empty ? out.empty_answers : unusable ? out.unusable_rows : out.invalid_rows) += 1;
     out.skipped.push_back({i, where, std::move(outcome.reason)});
   }
-  if (!out.skipped.empty()) {
-    logger()->warn(
-        "{}: skipped {} of {} rows ({} with an emptied answer, {} with an empty answer or no negative "
-        "other than the chosen answer, {} invalid)",
-        name, out.skipped.size(), dataset.size(), out.empty_answers, out.unusable_rows,
-        out.invalid_rows);
-  }
-  if (out.dropped_negatives > 0) {
-    logger()->info("{}: left out {} negative answer(s) that were empty or equal to the chosen "
-                   "answer, from rows that kept other negatives",
-                   name, out.dropped_negatives);
-  }
+  out.log_summary(name, dataset.size());
   if (out.pairs.empty() && !dataset.empty()) {
     const auto& first = out.skipped.front();
     throw Error(name + ": every row was skipped; the first, " + first.where + ", because " +

@@ -113,6 +113,9 @@ Dataset filter_token_lengths(const Dataset& rows, const TokenLengthFilter& filte
   return rows.select(kept);
 }
 
+// Longer than any context a model has: a larger count is a typo.
+constexpr std::int64_t kMaxTokens = 1 << 30;
+
 TokenLengthFilter token_length_filter_from(const Config& table) {
   TokenLengthFilter filter;
   const ConfigValue* column = table.find("column");
@@ -122,6 +125,7 @@ TokenLengthFilter token_length_filter_from(const Config& table) {
                        : table.require<std::vector<std::string>>("column");
   if (filter.columns.empty()) table.fail("column", "is empty: name at least one column");
   filter.max_length = table.require<std::int64_t>("max_length");
+  table.check_int_range("max_length", filter.max_length, 1, kMaxTokens);
   filter.pretrained_name = table.require<std::string>("pretrained_name");
   const std::string aggregation = table.get<std::string>("aggregation", "sum");
   if (aggregation == "sum") {

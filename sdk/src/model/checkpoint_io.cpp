@@ -118,7 +118,8 @@ void save_model_folder(const fs::path& target, const safetensors::NamedTensors& 
   } catch (const fs::filesystem_error& error) {
     std::error_code ignored;
     fs::remove_all(staging, ignored);
-    throw Error("cannot save model folder '" + target.string() + "': " + error.what());
+    throw Error("cannot save model folder '" + target.string() + "': " + error_text(error) +
+                "; check that the folder is writable and the disk has free space");
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(staging, ignored);

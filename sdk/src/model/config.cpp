@@ -198,6 +198,12 @@ ModelConfig ModelConfig::from_json(const json& config, const std::string& source
   ModelConfig c;
   c.raw = config;
   c.model_type = reader.text("model_type", "");
+  if (c.model_type.empty()) {
+    throw Error(source + ": has no model_type; it names the architecture (one of " +
+                join(supported_model_types()) +
+                ") and transformers writes it into every config.json. Add it, or check that this "
+                "is a model's config.json");
+  }
   check_supported_model_type(config, c.model_type, source);
   const TypeDefaults defaults = defaults_of(c.model_type);
   const bool is_llama = c.model_type == "llama";
@@ -273,7 +279,7 @@ ModelConfig ModelConfig::from_file(const std::filesystem::path& path) {
   try {
     parsed = json::parse(in);
   } catch (const json::parse_error& e) {
-    throw Error(path.string() + ": not valid JSON (" + e.what() + ").");
+    throw Error(path.string() + ": not valid JSON (" + json_error_reason(e) + ").");
   }
   return from_json(parsed, path.string());
 }

@@ -3,7 +3,13 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <tuple>
 
 #include "init_tokenizer.hpp"
 #include "wizard/base/error.hpp"
@@ -26,17 +32,91 @@ void require(bool ok, const std::string& problem) {
   if (!ok) throw ConfigError("init-model: " + problem + ".");
 }
 
+std::string format_number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+std::string gib(long double bytes) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.1Lf GiB", bytes / (1024.0L * 1024 * 1024));
+  return text;
+}
+
+// Parameters the options describe, in long double so that absurd sizes cannot overflow.
+struct SizeEstimate {
+  long double parameters = 0;
+  long double largest_tensor = 0;  // elements
+};
+
+SizeEstimate estimate_size(const InitModelOptions& o, int64_t vocab_size) {
+  const long double hidden = o.hidden_size, heads = o.num_attention_heads,
+                    kv_heads = o.num_key_value_heads, inter = o.intermediate_size,
+                    head_dim = o.head_dim.value_or(o.hidden_size / o.num_attention_heads);
+  const long double layer = hidden * heads * head_dim * 2         // q_proj, o_proj
+                            + hidden * kv_heads * head_dim * 2    // k_proj, v_proj
+                            + hidden * inter * 3                  // gate, up, down
+                            + hidden * 2 + head_dim * 2           // norms
+                            + (heads + 2 * kv_heads) * head_dim;  // biases (at most)
+  const long double embedding = static_cast<long double>(vocab_size) * hidden;
+  SizeEstimate out;
+  out.parameters =
+      layer * o.num_hidden_layers + embedding * (o.tie_word_embeddings ? 1 : 2) + hidden;
+  out.largest_tensor = std::max({embedding, hidden * inter, hidden * heads * head_dim});
+  return out;
+}
+
+long double physical_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<long double>(pages) * page : 0;
+}
+
+// Drawing the weights holds all of them in `dtype` plus the largest tensor in float32 while
+// it is drawn; a model that cannot fit is refused with the figures before anything is
+// allocated (LibTorch's allocator would fail deep inside, or the machine would swap).
+void check_fits_in_memory(const InitModelOptions& o, int64_t vocab_size) {
+  const SizeEstimate size = estimate_size(o, vocab_size);
+  const long double element = static_cast<long double>(c10::elementSize(dtype_from_name(o.dtype)));
+  const long double needed = size.parameters * element + size.largest_tensor * 4;
+  const long double memory = physical_memory_bytes();
+  char count[48];
+  std::snprintf(count, sizeof count, "%.3Lg", size.parameters);
+  require(memory <= 0 || needed <= memory,
+          "the model would have " + std::string(count) +
+              " parameters: " + gib(size.parameters * element) + " of " + o.dtype + " weights, " +
+              gib(needed) + " of memory to draw them, more than this machine's " + gib(memory) +
+              "; choose smaller sizes (hidden_size, num_hidden_layers, intermediate_size, "
+              "vocab_size) or a preset");
+}
+
 void validate(const InitModelOptions& o) {
   const auto& types = supported_model_types();
   require(std::find(types.begin(), types.end(), o.architecture) != types.end(),
           "architecture '" + o.architecture + "' is not one of " + join(types));
-  for (const auto& [name, value] : {std::pair<const char*, int64_t>{"hidden_size", o.hidden_size},
-                                    {"num_hidden_layers", o.num_hidden_layers},
-                                    {"num_attention_heads", o.num_attention_heads},
-                                    {"num_key_value_heads", o.num_key_value_heads},
-                                    {"intermediate_size", o.intermediate_size},
-                                    {"max_position_embeddings", o.max_position_embeddings}}) {
-    require(value > 0, std::string(name) + " must be positive, got " + std::to_string(value));
+  // Bounds far above any real model (Llama 3 405B: hidden 16384, 126 layers, 53248 MLP).
+  constexpr int64_t kMaxWidth = 1 << 20, kMaxLayers = 10'000, kMaxPositions = 1 << 26;
+  for (const auto& [name, value, max] :
+       {std::tuple<const char*, int64_t, int64_t>{"hidden_size", o.hidden_size, kMaxWidth},
+        {"num_hidden_layers", o.num_hidden_layers, kMaxLayers},
+        {"num_attention_heads", o.num_attention_heads, kMaxWidth},
+        {"num_key_value_heads", o.num_key_value_heads, kMaxWidth},
+        {"intermediate_size", o.intermediate_size, kMaxWidth},
+        {"max_position_embeddings", o.max_position_embeddings, kMaxPositions},
+        {"head_dim", o.head_dim.value_or(1), kMaxWidth},
+        {"vocab_size", o.vocab_size.value_or(init_model_tokenizer_size()), kMaxPositions},
+        {"sliding_window", o.sliding_window.value_or(1), kMaxPositions}}) {
+    require(value > 0 && value <= max, std::string(name) + " must be in [1, " +
+                                           std::to_string(max) + "], got " + std::to_string(value));
+  }
+  for (const auto& [name, value, min, max] :
+       {std::tuple<const char*, double, double, double>{"rope_theta", o.rope_theta, 1e-3, 1e12},
+        {"rms_norm_eps", o.rms_norm_eps, 1e-12, 1},
+        {"initializer_range", o.initializer_range, 1e-12, 10}}) {
+    require(std::isfinite(value) && value >= min && value <= max,
+            std::string(name) + " must be a finite number in [" + format_number(min) + ", " +
+                format_number(max) + "], got " + format_number(value));
   }
   require(o.num_attention_heads % o.num_key_value_heads == 0,
           "num_key_value_heads (" + std::to_string(o.num_key_value_heads) +
@@ -48,7 +128,6 @@ void validate(const InitModelOptions& o) {
               " tokens");
   require(!o.sliding_window || o.architecture == "mistral",
           "sliding_window is a Mistral option (architecture is " + o.architecture + ")");
-  require(o.initializer_range > 0, "initializer_range must be positive");
   dtype_from_name(o.dtype);
 }
 
@@ -125,6 +204,7 @@ void init_model(const std::filesystem::path& folder, const InitModelOptions& opt
   validate(options);
   const int64_t tokens = InitTokenizer::size();
   const int64_t vocab_size = options.vocab_size.value_or((tokens + 63) / 64 * 64);
+  check_fits_in_memory(options, vocab_size);
   ModelConfig config = ModelConfig::from_json(config_json(options, vocab_size), "init-model");
   ModelWeights weights = random_weights(config, options.seed, dtype_from_name(options.dtype));
   CausalLM model(std::move(config), std::move(weights));

@@ -1,6 +1,7 @@
 // InitModelOptions: presets and the self-describing option table the CLI builds flags from.
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -31,7 +32,9 @@ double parse_float(const std::string& name, const std::string& text) {
   errno = 0;
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end != '\0' || errno == ERANGE) bad_value(name, text, "a number");
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(value)) {
+    bad_value(name, text, "a finite number");
+  }
   return value;
 }
 

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <set>
 
+#include "model/weight_checks.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/base/text.hpp"
@@ -34,7 +35,7 @@ nlohmann::json read_optional_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
-    throw Error(path.string() + ": not valid JSON (" + e.what() + ").");
+    throw Error(path.string() + ": not valid JSON (" + json_error_reason(e) + ").");
   }
 }
 
@@ -48,7 +49,24 @@ nlohmann::json generation_config_from(const ModelConfig& config) {
   return out;
 }
 
+bool is_float_dtype(const safetensors::TensorInfo& info) {
+  return info.dtype != at::ScalarType::Undefined && at::isFloatingType(info.dtype);
+}
+
 }  // namespace
+
+void check_finite_weight(const at::Tensor& weight, const std::string& name,
+                         const std::string& source) {
+  const at::Tensor bad = at::isfinite(weight).logical_not_();
+  if (!bad.any().item<bool>()) return;
+  const int64_t count = bad.sum().item<int64_t>();
+  const int64_t first = bad.flatten().nonzero()[0][0].item<int64_t>();
+  throw Error(source + ": weight '" + name + "' holds " + std::to_string(count) +
+              " NaN or infinite value(s) (the first at flat index " + std::to_string(first) +
+              " of " + std::to_string(weight.numel()) +
+              "); the file is damaged or was saved from a run that diverged. Use an earlier "
+              "checkpoint or re-download the model");
+}
 
 at::ScalarType dtype_from_name(const std::string& name) {
   if (name == "float32" || name == "float" || name == "fp32") return at::kFloat;
@@ -86,6 +104,9 @@ CausalLM CausalLM::from_pretrained(const fs::path& folder, at::ScalarType dtype,
     } else if (checkpoint.info(spec.name).shape != spec.shape) {
       problems.push_back(spec.name + ": shape " + shape_text(checkpoint.info(spec.name).shape) +
                          ", expected " + shape_text(spec.shape));
+    } else if (!is_float_dtype(checkpoint.info(spec.name))) {
+      problems.push_back(spec.name + ": stored as " + checkpoint.info(spec.name).dtype_name +
+                         ", but the model's weights are floating point (F32, BF16, F16)");
     }
   }
   if (!problems.empty()) {
@@ -104,7 +125,9 @@ CausalLM CausalLM::from_pretrained(const fs::path& folder, at::ScalarType dtype,
 
   ModelWeights weights;
   visit_parameters(config, weights, [&](const ParameterSpec& spec, at::Tensor& slot) {
-    slot = checkpoint.load(spec.name, dtype, device).requires_grad_(true);
+    slot = checkpoint.load(spec.name, dtype, device);
+    check_finite_weight(slot, spec.name, folder.string());
+    slot.requires_grad_(true);
   });
   config.torch_dtype = dtype_name_of(dtype);
   CausalLM model(std::move(config), std::move(weights));

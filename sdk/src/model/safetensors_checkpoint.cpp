@@ -10,6 +10,7 @@
 #include "model/safetensors_header.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
 #include "wizard/model/safetensors.hpp"
 
 namespace wizard::safetensors {
@@ -43,7 +44,7 @@ json read_index(const fs::path& index) {
   try {
     return json::parse(text.str());
   } catch (const json::exception& error) {
-    fail_index(index, std::string("not valid JSON (") + error.what() + ")");
+    fail_index(index, "not valid JSON (" + json_error_reason(error) + ")");
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "model/safetensors_dtype.hpp"
 #include "wizard/base/error.hpp"
+#include "wizard/base/text.hpp"
 
 namespace wizard::safetensors::detail {
 
@@ -63,7 +64,7 @@ json parse_json(const std::uint8_t* begin, std::uint64_t size, const std::string
   try {
     return json::parse(begin, begin + size, check);
   } catch (const json::exception& error) {
-    fail(file, std::string("the header is not valid JSON (") + error.what() + ")");
+    fail(file, "the header is not valid JSON (" + json_error_reason(error) + ")");
   }
 }
 

@@ -10,6 +10,7 @@
 #include "model/safetensors_dtype.hpp"
 #include "model/safetensors_files.hpp"
 #include "wizard/base/error.hpp"
+#include "wizard/base/text.hpp"
 #include "wizard/model/safetensors.hpp"
 
 namespace wizard::safetensors {
@@ -73,7 +74,7 @@ std::string header_text(const fs::path& path, const std::vector<PlannedTensor>& 
     throw Error("cannot save '" + path.string() +
                 "': a tensor name or metadata entry is not valid "
                 "UTF-8 (" +
-                error.what() + ")");
+                json_error_reason(error) + ")");
   }
   text.append((8 - text.size() % 8) % 8, ' ');  // data starts 8-byte aligned
   return text;

@@ -5,6 +5,7 @@
 #include "tokenizer/tokenizer_impl.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
 
 namespace wizard {
 namespace {
@@ -17,7 +18,7 @@ nlohmann::json read_optional_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& error) {
-    throw Error(path.string() + ": not valid JSON (" + error.what() + ")");
+    throw Error(path.string() + ": not valid JSON (" + json_error_reason(error) + ")");
   }
 }
 

@@ -6,6 +6,7 @@
 #include "tokenizer/json_view.hpp"
 #include "tokenizer/tokenizer_impl.hpp"
 #include "wizard/base/error.hpp"
+#include "wizard/base/text.hpp"
 
 namespace wizard {
 
@@ -79,7 +80,7 @@ std::shared_ptr<Tokenizer::Impl> load_tokenizer_text(std::string_view json_text,
   try {
     json = nlohmann::json::parse(json_text.begin(), json_text.end());
   } catch (const nlohmann::json::parse_error& error) {
-    throw Error(source + ": not valid JSON (" + error.what() +
+    throw Error(source + ": not valid JSON (" + json_error_reason(error) +
                 "); expected a Hugging Face tokenizer.json");
   }
   return load_tokenizer_json(json, source);

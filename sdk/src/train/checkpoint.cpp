@@ -9,11 +9,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include "model/safetensors_files.hpp"
+#include "train/run_state.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
+#include "wizard/model/safetensors.hpp"
 
 namespace wizard::train {
 
@@ -96,6 +101,66 @@ bool is_resumable_checkpoint(const fs::path& folder) {
     if (!fs::is_regular_file(folder / name, error)) return false;
   }
   return true;
+}
+
+namespace {
+
+std::optional<std::string> json_file_damage(const fs::path& file, nlohmann::json& out) {
+  std::ifstream in(file);
+  if (!in) return file.filename().string() + " cannot be read";
+  try {
+    out = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& error) {
+    return file.filename().string() + " is not valid JSON (" + json_error_reason(error) + ")";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> checkpoint_damage(const fs::path& folder) {
+  std::error_code error;
+  if (!fs::is_directory(folder, error)) return "it is not a folder";
+  const std::pair<const char*, const char*> state_files[] = {
+      {kOptimizerFile, "the optimizer's moments, step counts and float32 masters"},
+      {kSchedulerFile, "the learning-rate schedule's position"},
+      {kRngStateFile, "the random generators' states"},
+      {kWizardStateFile, "the data position and the sums since the last log"}};
+  std::vector<std::string> missing;
+  for (const auto& [name, holds] : state_files) {
+    if (!fs::is_regular_file(folder / name, error))
+      missing.push_back(std::string(name) + " (" + holds + ")");
+  }
+  if (missing.size() == std::size(state_files)) {
+    return "it holds the model but not the optimizer, scheduler, RNG and data position (it was "
+           "saved with save_only_model = true, or is not a wizard checkpoint)";
+  }
+  if (!missing.empty()) return "it lacks " + join(missing, ", ");
+  nlohmann::json trainer_state, scheduler, wizard_state;
+  for (const auto& [name, json] :
+       {std::pair<const char*, nlohmann::json*>{kTrainerStateFile, &trainer_state},
+        {kSchedulerFile, &scheduler},
+        {kWizardStateFile, &wizard_state}}) {
+    if (!fs::is_regular_file(folder / name, error)) return std::string("it lacks ") + name;
+    if (auto problem = json_file_damage(folder / name, *json)) return problem;
+  }
+  try {
+    detail::RunState probe;
+    probe.restore(trainer_state, wizard_state);
+  } catch (const nlohmann::json::exception& error) {
+    return std::string(kTrainerStateFile) + " or " + kWizardStateFile + " lacks a field (" +
+           json_error_reason(error) + ")";
+  }
+  try {
+    safetensors::File::open(folder / kOptimizerFile);
+    if (!safetensors::File::open(folder / kRngStateFile).contains("cpu")) {
+      return std::string(kRngStateFile) + " has no \"cpu\" generator state";
+    }
+    safetensors::Checkpoint::open(folder);
+  } catch (const Error& failure) {
+    return failure.what();
+  }
+  return std::nullopt;
 }
 
 void write_folder_atomically(const fs::path& target,

@@ -1,7 +1,12 @@
 #include "wizard/train/metrics_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "model/safetensors_files.hpp"
@@ -38,23 +43,45 @@ std::string log_event_line(const LogEvent& event) {
 
 MetricsLog::MetricsLog(fs::path file) : path_(std::move(file)) {}
 
+MetricsLog::~MetricsLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 void MetricsLog::restart(const std::vector<LogEvent>& history) {
-  if (out_.is_open()) out_.close();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   std::string text;
   for (const auto& event : history) text += log_event_line(event) + "\n";
   if (path_.has_parent_path()) fs::create_directories(path_.parent_path());
   safetensors::detail::write_text_atomically(path_, text);
-  out_.open(path_, std::ios::app);
-  if (!out_)
-    throw Error("cannot open " + path_.string() +
-                " for appending; check that the folder is writable");
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd_ < 0) {
+    throw Error("cannot open " + path_.string() + " for appending (" + std::strerror(errno) +
+                "); check that the folder is writable");
+  }
 }
 
 void MetricsLog::append(const LogEvent& event) {
-  if (!out_.is_open()) restart({});
-  out_ << log_event_line(event) << '\n';
-  out_.flush();
-  if (!out_) throw Error("cannot write to " + path_.string() + " (disk full?)");
+  if (fd_ < 0) restart({});
+  const std::string line = log_event_line(event) + "\n";
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
+  std::size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t written = ::write(fd_, line.data() + done, line.size() - done);
+    if (written > 0) {
+      done += static_cast<std::size_t>(written);
+      continue;
+    }
+    if (written < 0 && errno == EINTR) continue;
+    const int reason = written < 0 ? errno : ENOSPC;
+    // Cut a partial line back off, so the file keeps whole lines only.
+    if (before >= 0 && ::ftruncate(fd_, before) != 0) {
+      // Nothing more to do; the message below says what failed.
+    }
+    throw Error("cannot write to " + path_.string() + " (" + std::strerror(reason) +
+                "): the log event of step " + event.value("step", nlohmann::json()).dump() +
+                " was not written; free some space (the file keeps whole lines only)");
+  }
 }
 
 std::string describe_log_event(const LogEvent& event) {

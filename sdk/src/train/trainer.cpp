@@ -9,6 +9,8 @@
 #include "train/trainer_impl.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/run_folder_lock.hpp"
+#include "wizard/base/stop_request.hpp"
 #include "wizard/train/checkpoint.hpp"
 
 namespace wizard::train {
@@ -75,9 +77,13 @@ void Trainer::Impl::check_task() const {
 
 TrainResult Trainer::Impl::train() {
   const auto start = Clock::now();
+  // No other process may write this folder while the run lives (the host may hold it already).
+  const RunFolderLock folder_lock = RunFolderLock::acquire(args.output_dir);
+  const StopOnSignals stop_on_signals;
+  clear_stop_request();
   const int64_t threads = args.apply_threads();
   prepare_output_dir();
-  const std::optional<std::filesystem::path> checkpoint = args.checkpoint_to_resume();
+  const std::optional<std::filesystem::path> checkpoint = choose_checkpoint();
 
   const std::vector<MicroBatch> first_epoch = task.micro_batches(0);
   plan = TrainingPlan::make(args, static_cast<int64_t>(first_epoch.size()));
@@ -190,8 +196,39 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
     const bool training_done = state.global_step >= plan.max_steps;
     end_of_step(training_done);
     stop = training_done;
+    if (!training_done) {
+      if (const int signal = stop_signal()) interrupt(signal);
+    }
   }
   end_of_epoch(epoch);
+}
+
+int Trainer::Impl::stop_signal() const {
+  return stop_requested();
+}
+
+void Trainer::Impl::interrupt(int signal) {
+  progress->finish();
+  std::ostringstream message;
+  message << "training stopped by " << signal_name(signal) << " after step " << state.global_step
+          << " of " << plan.max_steps << " (epoch " << format_number(state.epoch) << "); ";
+  if (args.save_on_interrupt) {
+    if (last_saved_step != state.global_step) save_checkpoint();
+    message << "saved " << last_checkpoint->string();
+    if (args.save_only_model) {
+      message << " (save_only_model = true: it holds the model only, so the run cannot be "
+                 "resumed from it)";
+    }
+  } else if (last_checkpoint) {
+    message << "save_on_interrupt = false, so nothing was saved; the newest checkpoint is "
+            << last_checkpoint->string();
+  } else {
+    message << "save_on_interrupt = false and no checkpoint was saved before, so a new run "
+               "starts over";
+  }
+  message << ". To continue, run again with resume_from_checkpoint = true in training_args_spec "
+             "(--set training_args_spec.resume_from_checkpoint=true)";
+  throw Interrupted(message.str(), signal);
 }
 
 void Trainer::Impl::optimizer_step(int64_t epoch, int64_t micro_batch) {

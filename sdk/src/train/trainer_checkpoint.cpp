@@ -2,10 +2,14 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include <fstream>
+
 #include "model/safetensors_files.hpp"
+#include "model/weight_checks.hpp"
 #include "train/trainer_impl.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/base/text.hpp"
 #include "wizard/model/checkpoint_io.hpp"
 #include "wizard/model/safetensors.hpp"
 #include "wizard/train/checkpoint.hpp"
@@ -23,7 +27,7 @@ nlohmann::json read_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& error) {
-    throw Error(path.string() + " is not valid JSON (" + error.what() +
+    throw Error(path.string() + " is not valid JSON (" + json_error_reason(error) +
                 "); the checkpoint is damaged");
   }
 }
@@ -43,23 +47,65 @@ nlohmann::json schedule_json(const LrSchedule& schedule, double base_learning_ra
 }  // namespace
 
 void Trainer::Impl::prepare_output_dir() {
-  fs::create_directories(args.output_dir);
   remove_stale_staging(args.output_dir);
-  if (args.resume_requested()) return;
-  const auto existing = list_checkpoints(args.output_dir);
-  if (existing.empty()) return;
-  if (!args.overwrite_output_dir) {
-    throw ConfigError(args.output_dir.string() + " already holds checkpoints (" +
-                      existing.back().filename().string() +
-                      ", ...) from an earlier run. Set training_args_spec.resume_from_checkpoint = "
-                      "true to continue "
-                      "it, overwrite_output_dir = true to start over (deleting them), or choose "
-                      "another output_dir");
-  }
-  for (const auto& folder : existing) {
+  args.check_output_dir();
+  if (args.resume_requested() || !args.overwrite_output_dir) return;
+  for (const auto& folder : list_checkpoints(args.output_dir)) {
     logger()->info("overwrite_output_dir: deleting {}", folder.string());
     remove_folder(folder);
   }
+}
+
+std::optional<fs::path> Trainer::Impl::choose_checkpoint() const {
+  const std::optional<fs::path> named = args.checkpoint_to_resume();
+  if (!named) return std::nullopt;
+  if (!fs::is_directory(*named)) {
+    throw ConfigError(
+        "training_args_spec.resume_from_checkpoint: '" + named->string() +
+        "' is not a folder; name a checkpoint-<step> folder, or set it to true for the newest");
+  }
+  const std::optional<std::string> damage = checkpoint_damage(*named);
+  if (!damage) return named;
+  // The newest complete checkpoint older than the damaged one.
+  std::optional<fs::path> previous;
+  const auto all = list_checkpoints(args.output_dir);
+  const auto named_step = checkpoint_step(*named);
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (named_step && checkpoint_step(*it) >= named_step) continue;
+    if (const auto problem = checkpoint_damage(*it)) {
+      if (args.resume_skips_damaged) logger()->warn("skipping {}: {}", it->string(), *problem);
+      continue;
+    }
+    previous = *it;
+    break;
+  }
+  if (args.resume_skips_damaged) {
+    logger()->warn("resume_from_checkpoint = \"auto\": skipping {}: {}", named->string(), *damage);
+    if (previous) {
+      logger()->warn(
+          "resume_from_checkpoint = \"auto\": resuming from {}, the newest complete "
+          "checkpoint",
+          previous->string());
+    } else {
+      logger()->warn(
+          "resume_from_checkpoint = \"auto\": no complete checkpoint in {}; starting "
+          "from the beginning",
+          args.output_dir.string());
+    }
+    return previous;
+  }
+  std::string message = "cannot resume from " + named->string() + ": " + *damage + ". ";
+  if (previous) {
+    message += "The previous complete checkpoint is " + previous->string() +
+               ": resume_from_checkpoint = \"auto\" takes the newest complete one, or name it "
+               "(resume_from_checkpoint = \"" +
+               previous->string() + "\")";
+  } else {
+    message += "No earlier complete checkpoint exists in " + args.output_dir.string() +
+               "; start a new run from its model instead, or start over with "
+               "overwrite_output_dir = true";
+  }
+  throw ConfigError(message);
 }
 
 void Trainer::Impl::save_checkpoint() {
@@ -118,24 +164,13 @@ void Trainer::Impl::load_parameters(const fs::path& checkpoint) {
                   c10::str(at::IntArrayRef(info.shape)) + " but the model's parameter has " +
                   c10::str(parameter.sizes()));
     }
-    parameter.copy_(weights.load(name, parameter.scalar_type(), parameter.device()));
+    const at::Tensor value = weights.load(name, parameter.scalar_type(), parameter.device());
+    model::check_finite_weight(value, name, checkpoint.string());
+    parameter.copy_(value);
   }
 }
 
 void Trainer::Impl::resume(const fs::path& checkpoint) {
-  if (!fs::is_directory(checkpoint)) {
-    throw ConfigError(
-        "training_args_spec.resume_from_checkpoint: '" + checkpoint.string() +
-        "' is not a folder; name a checkpoint-<step> folder or set it to true for the newest");
-  }
-  if (!is_resumable_checkpoint(checkpoint)) {
-    throw ConfigError("cannot resume from " + checkpoint.string() +
-                      ": it holds the model but not the optimizer, scheduler, RNG and data "
-                      "position (it was saved with "
-                      "save_only_model = true, or is not a wizard checkpoint). Start a new run "
-                      "from its model instead, or "
-                      "resume from a checkpoint saved with save_only_model = false");
-  }
   logger()->info("resuming from {}", checkpoint.string());
   const nlohmann::json trainer_state = read_json(checkpoint / kTrainerStateFile);
   const nlohmann::json wizard_state = read_json(checkpoint / kWizardStateFile);
@@ -155,7 +190,7 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
     state.restore(trainer_state, wizard_state);
   } catch (const nlohmann::json::exception& error) {
     throw Error(checkpoint.string() + ": trainer_state.json or wizard_state.json lacks a field (" +
-                error.what() + "); the checkpoint is damaged or from another program");
+                json_error_reason(error) + "); the checkpoint is damaged or from another program");
   }
   if (wizard_state.value("micro_batches_per_epoch", plan.micro_batches_per_epoch) !=
       plan.micro_batches_per_epoch) {
@@ -188,19 +223,35 @@ void Trainer::Impl::load_best_model() {
 }
 
 void Trainer::Impl::save_final_model() {
-  model::write_json_file(args.output_dir / kTrainerStateFile, state.trainer_state(plan, args));
-  if (!task.save_final_model) return;
-  const fs::path staging =
-      safetensors::detail::unique_sibling(args.output_dir / "model", "staging");
-  try {
-    task.save_model(staging);
-    publish_model_files(staging, args.output_dir);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove_all(staging, ignored);
-    throw;
+  if (task.save_final_model) {
+    const fs::path staging =
+        safetensors::detail::unique_sibling(args.output_dir / "model", "staging");
+    try {
+      task.save_model(staging);
+      publish_model_files(staging, args.output_dir);
+    } catch (const std::exception& error) {
+      std::error_code ignored;
+      fs::remove_all(staging, ignored);
+      std::string message = "training finished (step " + std::to_string(state.global_step) +
+                            "), but the final model could not be written to " +
+                            args.output_dir.string() + ": " + error_text(error) +
+                            ". The trained weights were not saved there; ";
+      if (last_checkpoint && last_saved_step == state.global_step) {
+        message += last_checkpoint->string() +
+                   " holds them. Free some space and run again with resume_from_checkpoint = "
+                   "true: it writes the final model without training further";
+      } else if (last_checkpoint) {
+        message += "the newest checkpoint, " + last_checkpoint->string() + ", holds step " +
+                   std::to_string(last_saved_step) + "'s weights, not the last step's";
+      } else {
+        message += "no checkpoint holds them (no checkpoint was saved)";
+      }
+      throw Error(message);
+    }
+    logger()->info("saved the final model to {}", args.output_dir.string());
   }
-  logger()->info("saved the final model to {}", args.output_dir.string());
+  // Written last: a trainer_state.json in output_dir says the run finished with its model saved.
+  model::write_json_file(args.output_dir / kTrainerStateFile, state.trainer_state(plan, args));
 }
 
 }  // namespace wizard::train

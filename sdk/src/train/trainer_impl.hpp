@@ -31,6 +31,13 @@ struct Trainer::Impl {
 
   TrainResult train();
 
+  // --- stopping on request (trainer.cpp) ---
+  // The signal of a pending stop request, 0 when none; polled after each optimizer step (the
+  // one place where ranks of a data-parallel run would agree to stop together).
+  int stop_signal() const;
+  // Saves a checkpoint (save_on_interrupt) and throws wizard::Interrupted saying how to resume.
+  [[noreturn]] void interrupt(int signal);
+
   // --- the loop (trainer.cpp) ---
   void check_task() const;
   void run_epoch(int64_t epoch, const std::vector<MicroBatch>& batches, int64_t start, bool& stop);
@@ -49,6 +56,8 @@ struct Trainer::Impl {
 
   // --- files (trainer_checkpoint.cpp) ---
   void prepare_output_dir();
+  // The checkpoint to resume from (args.resume_from_checkpoint), checked to be complete.
+  std::optional<std::filesystem::path> choose_checkpoint() const;
   void save_checkpoint();
   void resume(const std::filesystem::path& checkpoint);
   void load_model_from(const std::filesystem::path& checkpoint);  // the task's or by name

@@ -241,8 +241,10 @@ const std::vector<Field>& fields() {
       plain("save_only_model", "bool", &A::save_only_model,
             "checkpoints hold the model only (no optimizer, scheduler or RNG state: no resume)"),
       {"resume_from_checkpoint", "bool or string",
-       "a checkpoint folder to resume from, or true for the newest checkpoint in output_dir",
+       "a checkpoint folder to resume from, true for the newest checkpoint in output_dir, or "
+       "\"auto\" for the newest complete one (no checkpoint yet: start from the beginning)",
        [](const A& d) {
+         if (d.resume_skips_damaged) return std::string("\"auto\"");
          if (d.resume_from_latest_checkpoint) return std::string("true");
          return d.resume_from_checkpoint.empty() ? std::string("false")
                                                  : text_of(d.resume_from_checkpoint.string());
@@ -252,18 +254,26 @@ const std::vector<Field>& fields() {
          if (!value || value->is(Kind::Null)) return;
          if (value->is(Kind::Bool)) {
            args.resume_from_latest_checkpoint = value->as_bool();
+           args.resume_skips_damaged = false;
+           args.resume_from_checkpoint.clear();
+         } else if (value->is(Kind::String) && value->as_string() == "auto") {
+           args.resume_from_latest_checkpoint = true;
+           args.resume_skips_damaged = true;
            args.resume_from_checkpoint.clear();
          } else if (value->is(Kind::String)) {
            args.resume_from_checkpoint = value->as_string();
            args.resume_from_latest_checkpoint = false;
+           args.resume_skips_damaged = false;
          } else {
            table.fail("resume_from_checkpoint",
-                      std::string("must be a checkpoint folder or true, but it is a ") +
+                      std::string("must be a checkpoint folder, true or \"auto\", but it is a ") +
                           value->kind_name());
          }
        }},
       plain("ignore_data_skip", "bool", &A::ignore_data_skip,
             "on resume, restart the interrupted epoch from its first micro-batch"),
+      plain("save_on_interrupt", "bool", &A::save_on_interrupt,
+            "on SIGINT/SIGTERM finish the current step and save a checkpoint before stopping"),
       // --- precision and memory ---
       {"bf16", "bool", "bfloat16 parameters with float32 master weights in the optimizer",
        [](const A& d) { return d.bf16 ? text_of(*d.bf16) : std::string("true unless fp16"); },
@@ -297,6 +307,14 @@ const std::vector<Field>& fields() {
 bool is_integral(double value) {
   return value == std::floor(value);
 }
+
+// Bounds of counts: far beyond any real run, well inside what int64 arithmetic on them
+// (steps x micro-batches, tokens) can hold.
+constexpr int64_t kMaxSteps = 1'000'000'000'000;  // 1e12 optimizer steps
+constexpr int64_t kMaxBatch = 1 << 20;            // examples per micro-batch
+constexpr double kMaxEpochs = 1e6;
+// A learning rate above this is a typo (AdamW moves each weight by about the rate per step).
+constexpr double kMaxLearningRate = 10;
 
 // logging_steps / eval_steps / save_steps: an integer, or a fraction in (0, 1).
 void check_interval_steps(const Config& table, const std::string& key, double value) {
@@ -355,22 +373,28 @@ void check_values(const Config& table, TrainingArguments& args) {
   if (args.max_steps == 0 || args.max_steps < -1) {
     table.fail("max_steps", "must be -1 (train num_train_epochs) or a positive number of steps");
   }
+  table.check_int_range("max_steps", args.max_steps, -1, kMaxSteps);
   if (args.max_steps < 0 && !(args.num_train_epochs > 0)) {
     table.fail("num_train_epochs", "must be positive (or set max_steps)");
   }
-  if (args.per_device_train_batch_size < 1)
-    table.fail("per_device_train_batch_size", "must be at least 1");
-  if (args.per_device_eval_batch_size < 1)
-    table.fail("per_device_eval_batch_size", "must be at least 1");
-  if (args.gradient_accumulation_steps < 1)
-    table.fail("gradient_accumulation_steps", "must be at least 1");
-  if (!(args.learning_rate >= 0)) table.fail("learning_rate", "must not be negative");
-  if (!(args.weight_decay >= 0)) table.fail("weight_decay", "must not be negative");
+  table.check_range("num_train_epochs", args.num_train_epochs, 0, kMaxEpochs);
+  table.check_int_range("per_device_train_batch_size", args.per_device_train_batch_size, 1,
+                        kMaxBatch);
+  table.check_int_range("per_device_eval_batch_size", args.per_device_eval_batch_size, 1,
+                        kMaxBatch);
+  table.check_int_range("gradient_accumulation_steps", args.gradient_accumulation_steps, 1,
+                        kMaxBatch);
+  table.check_range("learning_rate", args.learning_rate, 0, kMaxLearningRate);
+  table.check_range("weight_decay", args.weight_decay, 0, 100);
   if (!(args.adam_beta1 >= 0 && args.adam_beta1 < 1)) table.fail("adam_beta1", "must be in [0, 1)");
   if (!(args.adam_beta2 >= 0 && args.adam_beta2 < 1)) table.fail("adam_beta2", "must be in [0, 1)");
-  if (!(args.adam_epsilon >= 0)) table.fail("adam_epsilon", "must not be negative");
-  if (!(args.max_grad_norm >= 0))
-    table.fail("max_grad_norm", "must not be negative (0 disables clipping)");
+  table.check_range("adam_epsilon", args.adam_epsilon, 0, 1);
+  table.check_range("max_grad_norm", args.max_grad_norm, 0, 1e12);
+  table.check_range("lr_scheduler_kwargs.num_cycles", args.cosine_num_cycles, 0, kMaxEpochs);
+  if (args.inverse_sqrt_timescale) {
+    table.check_int_range("lr_scheduler_kwargs.timescale", *args.inverse_sqrt_timescale, 1,
+                          kMaxSteps);
+  }
   check_optimizer(table, args.optim);
   if (!schedule_type_from_name(args.lr_scheduler_type)) {
     const auto& names = TrainingArguments::scheduler_names();
@@ -381,12 +405,19 @@ void check_values(const Config& table, TrainingArguments& args) {
     }
     table.fail("lr_scheduler_type", message);
   }
-  if (args.warmup_steps < 0) table.fail("warmup_steps", "must not be negative");
+  table.check_int_range("warmup_steps", args.warmup_steps, 0, kMaxSteps);
   if (!(args.warmup_ratio >= 0 && args.warmup_ratio <= 1))
     table.fail("warmup_ratio", "must be in [0, 1]");
   if (args.warmup_steps > 0 && args.warmup_ratio > 0) {
     logger()->info("{}: both warmup_ratio and warmup_steps are given; warmup_steps wins (as in HF)",
                    table.location("warmup_steps").str());
+  }
+  // Read whatever the strategies: the plan turns them into step counts.
+  for (const auto& [key, value] :
+       {std::pair<const char*, double>{"logging_steps", args.logging_steps},
+        {"save_steps", args.save_steps},
+        {"eval_steps", args.eval_steps.value_or(0)}}) {
+    table.check_range(key, value, 0, static_cast<double>(kMaxSteps));
   }
   if (args.logging_strategy == Interval::steps)
     check_interval_steps(table, "logging_steps", args.logging_steps);
@@ -402,7 +433,7 @@ void check_values(const Config& table, TrainingArguments& args) {
     }
     check_interval_steps(table, "eval_steps", *args.eval_steps);
   }
-  if (!(args.eval_delay >= 0)) table.fail("eval_delay", "must not be negative");
+  table.check_range("eval_delay", args.eval_delay, 0, static_cast<double>(kMaxSteps));
   if (args.save_strategy == Interval::steps)
     check_interval_steps(table, "save_steps", args.save_steps);
   if (args.metric_for_best_model && args.metric_for_best_model->empty()) {
@@ -433,6 +464,16 @@ void check_values(const Config& table, TrainingArguments& args) {
         table.location("fp16").str());
   }
   if (args.threads < 0) table.fail("threads", "must be 0 (every core) or positive");
+  if (args.threads > TrainingArguments::max_threads()) {
+    table.fail("threads", "is " + std::to_string(args.threads) + ", but this machine has " +
+                              std::to_string(TrainingArguments::usable_cores()) +
+                              " usable cores and at most 4 threads per core (" +
+                              std::to_string(TrainingArguments::max_threads()) +
+                              ") are accepted; 0 uses every core");
+  }
+  // numpy's seeds (and so HF's set_seed) are 32-bit.
+  table.check_int_range("seed", args.seed, 0, 4294967295);
+  if (args.data_seed) table.check_int_range("data_seed", *args.data_seed, 0, 4294967295);
   if (args.run_name.empty()) args.run_name = args.output_dir.string();
 }
 
@@ -499,21 +540,60 @@ std::optional<fs::path> TrainingArguments::checkpoint_to_resume() const {
   if (!resume_from_checkpoint.empty()) return resume_from_checkpoint;
   if (!resume_from_latest_checkpoint) return std::nullopt;
   if (auto latest = latest_checkpoint(output_dir)) return latest;
-  throw ConfigError(
-      "resume_from_checkpoint = true, but " + output_dir.string() +
-      " holds no checkpoint-<step> folder; start without resume_from_checkpoint or name a "
-      "checkpoint folder");
+  // A run killed before its first checkpoint: resuming it is starting it.
+  logger()->warn(
+      "resume_from_checkpoint = {}: {} holds no checkpoint yet (the earlier run stopped before "
+      "its first save); starting from the beginning",
+      resume_skips_damaged ? "\"auto\"" : "true", output_dir.string());
+  return std::nullopt;
+}
+
+void TrainingArguments::check_output_dir() const {
+  std::error_code error;
+  if (fs::exists(output_dir, error) && !fs::is_directory(output_dir, error)) {
+    throw ConfigError("output_dir " + output_dir.string() + " exists and is not a folder");
+  }
+  if (overwrite_output_dir || resume_requested()) return;
+  if (!fs::is_directory(output_dir, error)) return;
+  const auto checkpoints = list_checkpoints(output_dir);
+  if (!checkpoints.empty()) {
+    throw ConfigError(output_dir.string() + " already holds checkpoints (" +
+                      checkpoints.back().filename().string() +
+                      ", ...) from an earlier run. Set training_args_spec.resume_from_checkpoint "
+                      "= true to continue it, overwrite_output_dir = true to start over (deleting "
+                      "them), or choose another output_dir");
+  }
+  for (fs::directory_iterator it(output_dir, error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    // The host's run files, and derived data the recipe prepares before training starts
+    // (cache/: the reference model's precomputed log-probs) are not an earlier run.
+    if (name == "resolved_config.toml" || name == "wizard.log" || name == "cache" ||
+        name[0] == '.') {
+      continue;
+    }
+    throw ConfigError("output_dir " + output_dir.string() + " already holds an earlier run (" +
+                      name +
+                      "); choose another output_dir, set overwrite_output_dir = true to write "
+                      "over it, or resume_from_checkpoint = true to continue it");
+  }
+}
+
+int64_t TrainingArguments::usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int64_t count = ::sched_getaffinity(0, sizeof(set), &set) == 0
+                            ? CPU_COUNT(&set)
+                            : static_cast<int64_t>(std::thread::hardware_concurrency());
+  return std::max<int64_t>(count, 1);
+}
+
+int64_t TrainingArguments::max_threads() {
+  return 4 * usable_cores();
 }
 
 int64_t TrainingArguments::apply_threads() const {
-  int64_t count = threads;
-  if (count == 0) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    count = ::sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
-                                                           : std::thread::hardware_concurrency();
-    count = std::max<int64_t>(count, 1);
-  }
+  const int64_t count = threads == 0 ? usable_cores() : threads;
   at::set_num_threads(static_cast<int>(count));
   return count;
 }
@@ -560,6 +640,7 @@ nlohmann::json TrainingArguments::to_json() const {
       {"save_total_limit", optional_json(save_total_limit)},
       {"save_only_model", save_only_model},
       {"ignore_data_skip", ignore_data_skip},
+      {"save_on_interrupt", save_on_interrupt},
       {"bf16", use_bf16()},
       {"fp16", fp16},
       {"gradient_checkpointing", gradient_checkpointing},
@@ -569,7 +650,8 @@ nlohmann::json TrainingArguments::to_json() const {
       {"threads", threads},
       {"use_cpu", use_cpu},
   };
-  json["resume_from_checkpoint"] = resume_from_latest_checkpoint ? nlohmann::json(true)
+  json["resume_from_checkpoint"] = resume_skips_damaged            ? nlohmann::json("auto")
+                                   : resume_from_latest_checkpoint ? nlohmann::json(true)
                                    : resume_from_checkpoint.empty()
                                        ? nlohmann::json()
                                        : nlohmann::json(resume_from_checkpoint.string());

@@ -64,6 +64,7 @@ class WIZARD_API Config {
   // Typed getters. T is one of bool, int, std::int64_t, double, std::string,
   // std::vector<std::string>, std::vector<std::int64_t>, std::vector<double>.
   // An integer is accepted where a float is asked for; nothing else converts.
+  // Floats must be finite: nan and inf are refused for every key.
   template <class T>
   T get(const std::string& key, const T& fallback) const;
   std::string get(const std::string& key, const char* fallback) const {
@@ -73,6 +74,17 @@ class WIZARD_API Config {
   T require(const std::string& key) const;
   template <class T>
   std::optional<T> optional(const std::string& key) const;
+
+  // Numbers within bounds: get<double>/get<int64_t> and then check_range, the way to read
+  // every numeric option. The message names the key path, the allowed range and the value.
+  double get_number(const std::string& key, double fallback, double min, double max) const;
+  std::int64_t get_int(const std::string& key, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max) const;
+  // The checks alone, for values read or derived otherwise: a ConfigError pointing at `key`
+  // unless min <= value <= max (and, for floats, value is finite).
+  void check_range(const std::string& key, double value, double min, double max) const;
+  void check_int_range(const std::string& key, std::int64_t value, std::int64_t min,
+                       std::int64_t max) const;
 
   // A sub-table (an absent one gives an empty view whose defaults are still recorded).
   Config table(const std::string& key) const;

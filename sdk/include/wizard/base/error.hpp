@@ -31,4 +31,21 @@ class WIZARD_API UsageError : public Error {
   ~UsageError() override;
 };
 
+// The message of any exception as a user should read it: a filesystem error as "cannot
+// create directories /data/out: Read-only file system", a nlohmann::json error without its
+// "[json.exception...]" prefix, anything else as what() says.
+WIZARD_API std::string error_text(const std::exception& error);
+
+// A run stopped on request (SIGINT, SIGTERM) after saving what it could; the message says
+// where the run stands and how to continue. The host exits with 128 + signal (130, 143).
+class WIZARD_API Interrupted : public Error {
+ public:
+  Interrupted(const std::string& message, int signal);
+  ~Interrupted() override;
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
 }  // namespace wizard

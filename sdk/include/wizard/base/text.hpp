@@ -1,6 +1,7 @@
 // Small string helpers used for user-facing messages.
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,5 +20,10 @@ WIZARD_API std::optional<std::string> nearest_name(const std::string& name,
 
 // "a, b, c" for messages.
 WIZARD_API std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+// What a nlohmann::json exception says, without its "[json.exception.parse_error.101] parse
+// error at " prefix: "line 3, column 5: syntax error while parsing value - ...". Messages
+// for users quote this, never the raw what().
+WIZARD_API std::string json_error_reason(const std::exception& error);
 
 }  // namespace wizard

@@ -6,7 +6,11 @@
 //   - a row TRL refuses with a ValueError (prompt tokens that differ between
 //     chosen and rejected beyond the merged last token, a prompt ending with a
 //     system message, a chat template that refuses the conversation) is skipped
-//     (default) or stops the run: `invalid_row = "skip" | "error"`.
+//     (default) or stops the run: `invalid_row = "skip" | "error"`;
+//   - a row whose answers cannot teach a preference (a chosen answer written empty,
+//     or no negative left that is neither empty nor equal to the chosen answer) is
+//     skipped (default) or stops the run: `unusable_row = "skip" | "error"`. TRL
+//     trains on such rows silently.
 //
 // Skipped rows are logged with their file:line; a dataset whose every row is
 // skipped is an error. Malformed rows (missing columns, wrong types) always
@@ -44,14 +48,15 @@ struct WIZARD_API PreferenceTokenization {
   bool strings_as_chat = false;
   RowPolicy empty_answer = RowPolicy::Skip;
   RowPolicy invalid_row = RowPolicy::Skip;
+  RowPolicy unusable_row = RowPolicy::Skip;
   int threads = 0;  // 0: all cores
 
   // The options below, as a recipe documents them in its training_args_spec.
   static OptionDocs options();
   // Reads max_length, max_prompt_length, truncation_mode ("keep_end" |
-  // "keep_start"), empty_answer and invalid_row ("skip" | "error") and the column names
-  // (prompt_column, chosen_column, rejected_column, system_column, multiple_negatives_column,
-  // hard_negatives_column) from `table`.
+  // "keep_start"), empty_answer, invalid_row and unusable_row ("skip" | "error") and the
+  // column names (prompt_column, chosen_column, rejected_column, system_column,
+  // multiple_negatives_column, hard_negatives_column) from `table`.
   static PreferenceTokenization from_config(const Config& table);
 };
 
@@ -72,6 +77,13 @@ struct WIZARD_API TokenizedPreferences {
   std::size_t dropped_negatives = 0;
   // The largest number of negatives (rejected included) a kept row has.
   std::size_t max_negatives = 0;
+
+  // "3 rows skipped (2 with an empty or repeated answer, 1 invalid; the first at
+  // data.jsonl:4)"; "" when none were.
+  std::string skip_summary() const;
+  // Logs skip_summary() as a warning, out of `rows` rows of the set `name`, and the count of
+  // dropped_negatives.
+  void log_summary(const std::string& name, std::size_t rows) const;
 };
 
 // Runs maybe_extract_prompt -> maybe_apply_chat_template -> tokenize_row on

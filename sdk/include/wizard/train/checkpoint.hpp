@@ -47,6 +47,12 @@ WIZARD_API std::optional<std::filesystem::path> latest_checkpoint(
 // (a save_only_model checkpoint does not).
 WIZARD_API bool is_resumable_checkpoint(const std::filesystem::path& folder);
 
+// Why a resume from `folder` would fail, nullopt when it would not: a state file missing
+// (named, with what it holds), a JSON file that does not parse or lacks a field, a
+// safetensors file (model, optimizer, RNG) that is truncated or malformed. Reads headers and
+// JSON only, no tensor data.
+WIZARD_API std::optional<std::string> checkpoint_damage(const std::filesystem::path& folder);
+
 // Writes a folder atomically: `write` fills a fresh staging folder next to `target` (it may
 // create it, or replace it as a whole, as save_pretrained does), which is then renamed to
 // `target`; an existing `target` is swapped out and removed. On an exception the staging

@@ -83,8 +83,10 @@ struct WIZARD_API TrainingArguments {
   std::optional<int64_t> save_total_limit;
   bool save_only_model = false;
   std::filesystem::path resume_from_checkpoint;  // a checkpoint folder, or
-  bool resume_from_latest_checkpoint = false;    // resume_from_checkpoint = true
+  bool resume_from_latest_checkpoint = false;    // resume_from_checkpoint = true or "auto"
+  bool resume_skips_damaged = false;             // "auto": the newest complete checkpoint
   bool ignore_data_skip = false;
+  bool save_on_interrupt = true;  // SIGINT/SIGTERM: finish the step, save a checkpoint, stop
 
   // --- precision and memory ---
   // bf16 unset means "bf16 unless fp16" (TRL's default); after parsing it is always set.
@@ -122,10 +124,20 @@ struct WIZARD_API TrainingArguments {
     return resume_from_latest_checkpoint || !resume_from_checkpoint.empty();
   }
   // The checkpoint to resume from: the given folder, or the newest checkpoint-<N> in
-  // output_dir for `true` (a ConfigError when there is none); nullopt for a fresh run.
+  // output_dir for `true` and "auto"; nullopt for a fresh run, and (with a note in the log)
+  // when output_dir holds no checkpoint yet. Whether the checkpoint is complete is the
+  // trainer's check.
   std::optional<std::filesystem::path> checkpoint_to_resume() const;
+  // HF's rule for output_dir: a run that neither resumes nor sets overwrite_output_dir is
+  // refused (ConfigError) when output_dir holds an earlier run. The host's run files
+  // (resolved_config.toml, wizard.log, the lock file) and hidden staging folders don't count.
+  void check_output_dir() const;
   // Sets the intra-op thread count (`threads`, or every usable core) and returns it.
   int64_t apply_threads() const;
+  // The cores this process may use, and the most threads `threads` accepts (4 per core:
+  // more only adds switching, and thousands of threads stall the machine).
+  static int64_t usable_cores();
+  static int64_t max_threads();
   // The resolved values, as written to training_args.json in checkpoints.
   nlohmann::json to_json() const;
 };

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "attention_plan.hpp"
+#include "gemv_cpu.hpp"
 #include "mlp.hpp"
 #include "rmsnorm.hpp"
 
@@ -37,9 +38,9 @@ at::Tensor cached_self_attention(const AttentionWeights& w, const at::Tensor& x,
                                  const at::Tensor& keys, const at::Tensor& values) {
   const ModelConfig& c = *step.config;
   const int64_t R = x.size(0), T = x.size(1), D = c.head_dim;
-  at::Tensor q = at::linear(x, w.q_proj, w.q_proj_bias).view({R, T, -1, D});
-  at::Tensor k = at::linear(x, w.k_proj, w.k_proj_bias).view({R, T, -1, D});
-  const at::Tensor v = at::linear(x, w.v_proj, w.v_proj_bias).view({R, T, -1, D});
+  at::Tensor q = cpu::decode_linear(x, w.q_proj, w.q_proj_bias).view({R, T, -1, D});
+  at::Tensor k = cpu::decode_linear(x, w.k_proj, w.k_proj_bias).view({R, T, -1, D});
+  const at::Tensor v = cpu::decode_linear(x, w.v_proj, w.v_proj_bias).view({R, T, -1, D});
   if (c.qk_norm) {
     q = rms_norm(q, w.q_norm, c.rms_norm_eps);
     k = rms_norm(k, w.k_norm, c.rms_norm_eps);
@@ -49,7 +50,14 @@ at::Tensor cached_self_attention(const AttentionWeights& w, const at::Tensor& x,
   keys.narrow(2, step.start, T).copy_(k.transpose(1, 2));
   values.narrow(2, step.start, T).copy_(v.transpose(1, 2));
   const at::Tensor out = attend_cached(q, keys, values, mask, step.start + T, c);
-  return at::linear(out, w.o_proj, w.o_proj_bias);
+  return cpu::decode_linear(out, w.o_proj, w.o_proj_bias);
+}
+
+// The SwiGLU block with decode_linear's products.
+at::Tensor cached_mlp(const MlpWeights& w, const at::Tensor& x) {
+  const at::Tensor gate = cpu::decode_linear(x, w.gate_proj, w.gate_proj_bias);
+  const at::Tensor up = cpu::decode_linear(x, w.up_proj, w.up_proj_bias);
+  return cpu::decode_linear(swiglu(gate, up), w.down_proj, w.down_proj_bias);
 }
 
 }  // namespace
@@ -71,7 +79,7 @@ at::Tensor cached_decoder_layer(const DecoderLayerWeights& w, const at::Tensor& 
   const double eps = step.config->rms_norm_eps;
   const at::Tensor h = x + cached_self_attention(w.self_attn, rms_norm(x, w.input_layernorm, eps),
                                                  step, mask, keys, values);
-  return h + swiglu_mlp(w.mlp, rms_norm(h, w.post_attention_layernorm, eps));
+  return h + cached_mlp(w.mlp, rms_norm(h, w.post_attention_layernorm, eps));
 }
 
 }  // namespace wizard::model

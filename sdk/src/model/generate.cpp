@@ -9,6 +9,7 @@
 #include <random>
 
 #include "autocast_state.hpp"
+#include "gemv_cpu.hpp"
 #include "logits_processing.hpp"
 #include "wizard/base/error.hpp"
 
@@ -125,7 +126,7 @@ GenerationResult generate(const CausalLM& model, const std::vector<std::vector<i
   at::Tensor hidden =
       model.forward_cached(padded.ids, padded.positions, padded.mask, cache).select(1, width - 1);
   for (int64_t step = 0;; ++step) {
-    at::Tensor scores = model.lm_head(hidden).to(at::kFloat);
+    at::Tensor scores = cpu::decode_linear(hidden, model.lm_head_weight(), {}).to(at::kFloat);
     if (penalise) scores = apply_repetition_penalty(scores, batch.seen, config.repetition_penalty);
     if (step < config.min_new_tokens) scores = forbid_tokens(scores, config.eos_token_ids);
     if (config.do_sample) scores = warp_for_sampling(scores, config);

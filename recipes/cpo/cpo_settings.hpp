@@ -41,6 +41,11 @@ struct CpoSettings {
   PluginChoice sampler;
   bool evaluate_first_step = false;
   bool eval_exact_match = false;  // greedy-decode held-out prompts during evaluation
+  // TRL's generate_during_eval: answers to eval_sample_size validation prompts at each
+  // evaluation, in output_dir/samples.jsonl, with the [generation] table's settings.
+  bool generate_during_eval = false;
+  std::int64_t eval_sample_size = 0;
+  Config generation;
 
   // Reads and checks the whole recipe config (strict keys at every level).
   static CpoSettings read(const Config& recipe, PluginHost& host);

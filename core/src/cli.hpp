@@ -45,5 +45,8 @@ Command plugins_command();
 Command help_command();
 Command init_model_command();
 Command bench_command();
+Command generate_command();
+Command bench_generate_command();
+Command chat_command();
 
 }  // namespace wizard::core

@@ -48,5 +48,6 @@ Command bench_command();
 Command generate_command();
 Command bench_generate_command();
 Command chat_command();
+Command report_command();
 
 }  // namespace wizard::core

@@ -11,5 +11,7 @@ wizard_library_packages=(
 )
 # Only the micro-benchmarks (WIZARD_BUILD_BENCHMARKS) use it.
 wizard_benchmark_packages=(libbenchmark-dev)
+# What the tests drive besides wizard: tmux (`wizard chat` typed into a terminal).
+wizard_test_packages=(tmux)
 # The tools that build it.
 wizard_tool_packages=(build-essential cmake ninja-build pkg-config ccache git)

@@ -45,5 +45,9 @@ Command plugins_command();
 Command help_command();
 Command init_model_command();
 Command bench_command();
+Command generate_command();
+Command bench_generate_command();
+Command chat_command();
+Command report_command();
 
 }  // namespace wizard::core

@@ -161,8 +161,8 @@ std::vector<SchemaKey> build_table() {
             "it works around PyTorch DDP's broadcast of boolean buffers, and wizard's models "
             "have none"),
       set("data.disable_dropout", B, b(true), {"disable_dropout"}),
-      pending("data.generate_during_eval", B, b(false), "sampling answers during evaluation",
-              "issue 14", true),
+      set("data.generate_during_eval", B, b(false), {"generate_during_eval"},
+          "answers to validation prompts at each evaluation, in samples.jsonl"),
       pending("data.augment_data", B, b(false), "data augmentation", "issue 11", true),
       pending("data.augmentation_strategy", S, s("paraphrase"), "data augmentation", "issue 11"),
       pending("data.augmentation_ratio", F, f(0.1), "data augmentation", "issue 11"),

@@ -17,12 +17,14 @@
 #include "cpo_bench.hpp"
 #include "cpo_settings.hpp"
 #include "cpo_training.hpp"
+#include "eval_samples.hpp"
 #include "preference_task.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/chat/template_loader.hpp"
 #include "wizard/data/validation_split.hpp"
 #include "wizard/model/config.hpp"
+#include "wizard/generation/generation_options.hpp"
 #include "wizard/model/hub.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/export.hpp"
@@ -124,12 +126,25 @@ class CpoRecipe : public Recipe {
     train::TrainingTask training = training_task(*model_, task, train_.pairs, sampler_,
                                                  settings_.negatives.num_negatives, args);
     std::vector<train::EvalResult> evaluations;
+    std::unique_ptr<EvalSamples> samples = eval_samples();
+    std::int64_t step = 0;  // the trainer's global step, for the samples
+    training.after_step = [&step, task_step = training.after_step](const train::StepTimes& times) {
+      task_step(times);
+      step = times.global_step;
+    };
     if (eval_) {
-      training.evaluate = [this, &task, &args, &evaluations] {
+      training.evaluate = [this, &task, &args, &evaluations, &samples, &step] {
         evaluations.push_back(task.evaluate(eval_->pairs, args.per_device_eval_batch_size));
+        if (samples) samples->write(step);
         return evaluations.back();
       };
     }
+    training.run_params = {{"model", model_dir_.string()},
+                           {"loss", settings_.loss.name},
+                           {"sampler", settings_.sampler.name},
+                           {"data", source_description_},
+                           {"train_pairs", train_.pairs.size()},
+                           {"validation_pairs", eval_ ? eval_->pairs.size() : 0}};
     training.evaluate_after_first_step = settings_.evaluate_first_step;
     training.save_model = [this](const fs::path& folder) {
       model::SavePretrainedOptions options;
@@ -252,6 +267,30 @@ class CpoRecipe : public Recipe {
     out.in_batch = settings_.negatives.in_batch;
     out.seed = static_cast<std::uint64_t>(settings_.args.seed);
     return out;
+  }
+
+  // generate_during_eval's prompts and settings (null when off or without validation data).
+  std::unique_ptr<EvalSamples> eval_samples() const {
+    if (!settings_.generate_during_eval) return nullptr;
+    if (!eval_) {
+      throw ConfigError(
+          "training_args_spec.generate_during_eval = true answers validation prompts, but there is "
+          "no validation data; set `validation` or remove generate_during_eval");
+    }
+    model::GenerationConfig generation = model::GenerationConfig::from_model(*model_);
+    if (generation.eos_token_ids.empty()) {
+      if (auto eos = tokenizer_->eos_token_id()) generation.eos_token_ids = {*eos};
+    }
+    const auto& lengths = settings_.tokenization.lengths;
+    generation.max_new_tokens =
+        std::max<std::int64_t>(lengths.max_length - lengths.max_prompt_length, 1);
+    generation.seed = static_cast<std::uint64_t>(settings_.args.seed);
+    generation::apply_generation_table(settings_.generation, generation);
+    const fs::path file = settings_.args.output_dir / "samples.jsonl";
+    if (!settings_.args.resume_requested()) fs::remove(file);
+    return std::make_unique<EvalSamples>(
+        *model_, *tokenizer_, eval_->pairs, settings_.eval_sample_size,
+        static_cast<std::uint64_t>(settings_.args.seed), generation, file);
   }
 
   std::int64_t pad_token_id() const {

@@ -66,7 +66,11 @@ OptionDocs cpo_only_options() {
        "TRL: a separate reference model even with adapters; wizard always keeps one"},
       {"max_completion_length", "int", "", "encoder-decoder only in TRL; not used"},
       {"max_target_length", "int", "", "encoder-decoder only in TRL; not used"},
-      {"generate_during_eval", "bool", "false", "sampling during evaluation (not supported)"},
+      {"generate_during_eval", "bool", "false",
+       "at each evaluation, answer eval_sample_size validation prompts into samples.jsonl (and "
+       "report.html), with the [generation] table's settings"},
+      {"eval_sample_size", "int", "per_device_eval_batch_size",
+       "how many validation prompts generate_during_eval answers (the same ones each time)"},
       {"is_encoder_decoder", "bool", "", "wizard trains decoder-only models"},
       {"model_init_kwargs", "table", "", "TRL's kwargs for loading a model by name (not used)"},
   };
@@ -322,7 +326,12 @@ OptionDocs cpo_recipe_options() {
       {"loss", "table", "",
        "a loss plugin with its own options (instead of training_args_spec.loss_type)"},
       {"callbacks_spec", "table", "", "training-wizard callbacks: evaluate_first_step"},
-      {"mlflow_experiment_name", "string", "", "MLflow is not used: metrics go to metrics.jsonl"},
+      {"mlflow_experiment_name", "string", "",
+       "the MLflow experiment of training_args_spec.report_to = \"mlflow\" (default "
+       "$MLFLOW_EXPERIMENT_NAME, else Default)"},
+      {"generation", "table", "",
+       "generation settings of generate_during_eval (docs/generation.md; over the model's "
+       "generation_config.json)"},
   };
   append(options, arabic_qwen_sections());
   return options;
@@ -366,8 +375,16 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
     args.check_int_range("padding_value", *out.padding_value, 0, INT32_MAX);
   }
   out.eval_exact_match = args.get<bool>("eval_exact_match", false);
-  if (args.get<bool>("generate_during_eval", false)) {
-    args.fail("generate_during_eval", "is not supported: wizard does not sample during evaluation");
+  out.generate_during_eval = args.get<bool>("generate_during_eval", false);
+  out.eval_sample_size =
+      args.get<std::int64_t>("eval_sample_size", out.args.per_device_eval_batch_size);
+  if (out.eval_sample_size < 1) args.fail("eval_sample_size", "must be at least 1");
+  out.generation = recipe.table("generation");
+  if (recipe.has("generation") && !out.generate_during_eval) {
+    recipe.fail(
+        "generation",
+        "sets how generate_during_eval answers, but training_args_spec.generate_during_eval "
+        "is false; set it to true or remove the table");
   }
   if (args.get<bool>("is_encoder_decoder", false)) {
     args.fail("is_encoder_decoder", "wizard trains decoder-only (causal) models");
@@ -391,10 +408,14 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
     callbacks.fail("enable_early_stopping", "early stopping is not supported yet");
   }
   if (auto name = recipe.optional<std::string>("mlflow_experiment_name")) {
-    logger()->warn(
-        "mlflow_experiment_name = \"{}\": wizard does not report to MLflow; metrics are "
-        "written to output_dir/metrics.jsonl",
-        *name);
+    out.args.mlflow_experiment_name = *name;
+    if (std::find(out.args.report_to.begin(), out.args.report_to.end(), "mlflow") ==
+        out.args.report_to.end()) {
+      logger()->warn(
+          "mlflow_experiment_name = \"{}\" has no effect unless training_args_spec.report_to "
+          "includes \"mlflow\"",
+          *name);
+    }
   }
   return out;
 }

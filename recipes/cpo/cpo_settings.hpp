@@ -59,6 +59,11 @@ struct CpoSettings {
   bool evaluate_first_step = false;
   bool eval_strategy_given = false;  // written in the config (not training-wizard's default)
   bool eval_exact_match = false;     // greedy-decode held-out prompts during evaluation
+  // TRL's generate_during_eval: answers to eval_sample_size validation prompts at each
+  // evaluation, in output_dir/samples.jsonl, with the [generation] table's settings.
+  bool generate_during_eval = false;
+  std::int64_t eval_sample_size = 0;
+  Config generation;
 
   // Reads and checks the whole recipe config (strict keys at every level). `loss_defaults`:
   // the config schema's defaults of the loss options (a table; the arabic-qwen schema's).

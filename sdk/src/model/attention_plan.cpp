@@ -31,11 +31,6 @@ double lowest_value(at::ScalarType dtype) {
   }
 }
 
-at::Tensor additive(const at::Tensor& ok, at::ScalarType dtype) {
-  return at::zeros(ok.sizes(), at::TensorOptions().dtype(dtype).device(ok.device()))
-      .masked_fill(ok.logical_not(), lowest_value(dtype));
-}
-
 // One segment's queries and the keys they see, before batching.
 struct Block {
   std::vector<int64_t> query_positions;
@@ -129,6 +124,11 @@ BlockGroup make_group(const std::vector<Block>& blocks, const std::vector<std::s
 
 }  // namespace
 
+at::Tensor additive_mask(const at::Tensor& ok, at::ScalarType dtype) {
+  return at::zeros(ok.sizes(), at::TensorOptions().dtype(dtype).device(ok.device()))
+      .masked_fill(ok.logical_not(), lowest_value(dtype));
+}
+
 AttentionPlan::AttentionPlan(const AttentionLayout& layout,
                              const std::vector<std::optional<int64_t>>&, at::ScalarType dtype,
                              at::Device device)
@@ -194,7 +194,7 @@ at::Tensor AttentionPlan::padded_mask(std::optional<int64_t> window) const {
     at::Tensor ok = k <= q;
     if (window) ok = ok.logical_and(q - k < *window);
     ok = ok.unsqueeze(0).logical_and(keys_valid.unsqueeze(1));  // [R, T, T]
-    mask = additive(ok, dtype_).unsqueeze(1);
+    mask = additive_mask(ok, dtype_).unsqueeze(1);
   }
   return mask;
 }
@@ -243,7 +243,7 @@ at::Tensor AttentionPlan::group_mask(std::size_t group, std::optional<int64_t> w
     const at::Tensor query_at = prefix + i;  // the query's index in its sequence
     at::Tensor ok = (i < queries).logical_and(j < keys).logical_and(j <= query_at);
     if (window) ok = ok.logical_and(query_at - j < *window);
-    mask = additive(ok, dtype_).view({g.blocks, 1, 1, g.query_slots, g.key_slots});
+    mask = additive_mask(ok, dtype_).view({g.blocks, 1, 1, g.query_slots, g.key_slots});
   }
   return mask;
 }

@@ -47,6 +47,9 @@ struct BlockGroup {
   SlotMap key_map;
 };
 
+// transformers' additive mask: 0 where `ok`, the dtype's lowest finite value elsewhere.
+at::Tensor additive_mask(const at::Tensor& ok, at::ScalarType dtype);
+
 class AttentionPlan {
  public:
   // `windows`: the sliding windows some layer uses (none for full attention).

@@ -104,6 +104,10 @@ TrainResult Trainer::Impl::train() {
     at::manual_seed(static_cast<uint64_t>(args.seed));
     metrics->restart({});
   }
+  nlohmann::json params = args.to_json();
+  if (task.run_params.is_object()) params.update(task.run_params);
+  sinks = make_metrics_sinks(args, params);
+  for (auto& sink : sinks) sink->start(state.log_history);
 
   int64_t trainable = 0;
   for (const auto& entry : task.parameters) trainable += entry.second.numel();
@@ -357,6 +361,7 @@ bool Trainer::Impl::update_best(const std::map<std::string, double>& results) {
 void Trainer::Impl::record(const LogEvent& event) {
   state.log_history.push_back(event);
   metrics->append(event);
+  for (auto& sink : sinks) sink->write(event);
   progress->print_above([&] { logger()->info("{}", describe_log_event(event)); });
 }
 
@@ -404,6 +409,7 @@ TrainResult Trainer::Impl::finish(Clock::time_point start, int64_t first_step,
   record(event);
   if (args.load_best_model_at_end) load_best_model();
   save_final_model();
+  for (auto& sink : sinks) sink->finish();
   result.last_checkpoint = last_checkpoint;
   return result;
 }

@@ -10,6 +10,7 @@
 #include "train/run_state.hpp"
 #include "wizard/train/lr_schedule.hpp"
 #include "wizard/train/metrics_log.hpp"
+#include "wizard/train/metrics_sinks.hpp"
 #include "wizard/train/trainer.hpp"
 
 namespace wizard::train {
@@ -23,6 +24,7 @@ struct Trainer::Impl {
   LrSchedule schedule;
   std::unique_ptr<AdamW> optimizer;
   std::unique_ptr<MetricsLog> metrics;
+  std::vector<std::unique_ptr<MetricsSink>> sinks;  // report_to's destinations
   std::unique_ptr<ProgressDisplay> progress;
   detail::RunState state;
   std::optional<std::filesystem::path> last_checkpoint;

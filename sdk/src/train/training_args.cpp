@@ -205,6 +205,26 @@ const std::vector<Field>& fields() {
             "log every this many steps (< 1: a fraction of the total steps)"),
       plain("logging_first_step", "bool", &A::logging_first_step, "also log after the first step"),
       plain("disable_tqdm", "bool", &A::disable_tqdm, "no progress bar on the console"),
+      {"report_to", "string or list[string]",
+       "also log to \"tensorboard\" (event files in logging_dir), \"mlflow\" (a file store), "
+       "\"wandb\" (TensorBoard events and the `wandb sync` command), \"all\" or \"none\"",
+       [](const A&) { return text_of(std::string("none")); },
+       [](const Config& table, A& args) {
+         const ConfigValue* value = table.find("report_to");
+         if (!value || value->is(Kind::Null)) return;
+         args.report_to = value->is(Kind::Array)
+                              ? table.require<std::vector<std::string>>("report_to")
+                              : std::vector<std::string>{table.require<std::string>("report_to")};
+       }},
+      {"logging_dir", "string", "TensorBoard's folder (default output_dir/runs/<time>_<host>)",
+       [](const A& d) {
+         return d.logging_dir.empty() ? std::string() : text_of(d.logging_dir.string());
+       },
+       [](const Config& table, A& args) {
+         const ConfigValue* value = table.find("logging_dir");
+         if (value && !value->is(Kind::Null))
+           args.logging_dir = table.require<std::string>("logging_dir");
+       }},
       // --- evaluation ---
       {"eval_strategy", "string", "when to evaluate: \"no\", \"steps\" or \"epoch\"",
        [](const A& d) { return text_of(interval_name(d.eval_strategy)); },
@@ -368,6 +388,36 @@ void check_optimizer(const Config& table, const std::string& optim) {
   }
 }
 
+// report_to: "none" and [] report nowhere, "all" means every destination wizard writes; a
+// name HF knows but wizard does not write is refused rather than silently dropped.
+void check_report_to(const Config& table, TrainingArguments& args) {
+  static const std::vector<std::string> supported = {"tensorboard", "mlflow", "wandb"};
+  std::vector<std::string> destinations;
+  auto add = [&](const std::string& name) {
+    if (std::find(destinations.begin(), destinations.end(), name) == destinations.end())
+      destinations.push_back(name);
+  };
+  for (const std::string& name : args.report_to) {
+    if (name == "none") continue;
+    if (name == "all") {
+      add("tensorboard");
+      add("mlflow");
+    } else if (std::find(supported.begin(), supported.end(), name) != supported.end()) {
+      add(name);
+    } else {
+      table.fail("report_to", "\"" + name +
+                                  "\" is not a destination wizard writes; use \"tensorboard\", "
+                                  "\"mlflow\", \"wandb\", \"all\" or \"none\" (every event "
+                                  "also goes to output_dir/metrics.jsonl)");
+    }
+  }
+  if (args.report_to.size() > 1 &&
+      std::find(args.report_to.begin(), args.report_to.end(), "none") != args.report_to.end()) {
+    table.fail("report_to", "\"none\" cannot be listed with other destinations");
+  }
+  args.report_to = destinations;
+}
+
 void check_values(const Config& table, TrainingArguments& args) {
   if (args.output_dir.empty()) table.fail("output_dir", "must not be empty");
   if (args.max_steps == 0 || args.max_steps < -1) {
@@ -475,6 +525,7 @@ void check_values(const Config& table, TrainingArguments& args) {
   table.check_int_range("seed", args.seed, 0, 4294967295);
   if (args.data_seed) table.check_int_range("data_seed", *args.data_seed, 0, 4294967295);
   if (args.run_name.empty()) args.run_name = args.output_dir.string();
+  check_report_to(table, args);
 }
 
 }  // namespace
@@ -628,6 +679,8 @@ nlohmann::json TrainingArguments::to_json() const {
       {"logging_steps", logging_steps},
       {"logging_first_step", logging_first_step},
       {"disable_tqdm", disable_tqdm},
+      {"report_to", report_to.empty() ? std::vector<std::string>{"none"} : report_to},
+      {"logging_dir", logging_dir.string()},
       {"eval_strategy", interval_name(eval_strategy)},
       {"eval_steps", optional_json(eval_steps)},
       {"eval_delay", eval_delay},

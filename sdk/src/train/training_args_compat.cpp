@@ -63,19 +63,6 @@ bool anything(const ConfigValue&) {
   return true;
 }
 
-// "none" / "all" / [] report nowhere that wizard would have to imitate.
-bool reports_nowhere(const ConfigValue& v) {
-  auto silent = [](const ConfigValue& item) {
-    return item.is(Kind::String) && (item.as_string() == "none" || item.as_string() == "all");
-  };
-  if (is_empty(v) || silent(v)) return true;
-  if (!v.is(Kind::Array)) return false;
-  for (const auto& item : v.as_array()) {
-    if (!silent(item)) return false;
-  }
-  return true;
-}
-
 const std::vector<CompatOption>& compat_options() {
   static const std::vector<CompatOption> options = {
       // --- run bookkeeping used by HF's example scripts, not by its Trainer ---
@@ -86,11 +73,6 @@ const std::vector<CompatOption>& compat_options() {
       {"do_predict", Shape::boolean, "false", Policy::ignore, anything,
        "read by HF's example scripts only"},
       // --- logging and reporting ---
-      {"report_to", Shape::string_or_strings, "all", Policy::warn, reports_nowhere,
-       "wizard reports to no tracking service; it writes every log event to "
-       "output_dir/metrics.jsonl"},
-      {"logging_dir", Shape::string, "", Policy::ignore, anything,
-       "TensorBoard's folder; wizard writes output_dir/metrics.jsonl"},
       {"logging_nan_inf_filter", Shape::boolean, "true", Policy::ignore, anything,
        "wizard stops at a non-finite loss instead of filtering it"},
       {"log_level", Shape::string, "passive", Policy::ignore, anything, "use wizard --log-level"},

@@ -24,6 +24,7 @@
 
 #include "wizard/base/export.hpp"
 #include "wizard/model/config.hpp"
+#include "wizard/model/kv_cache.hpp"
 #include "wizard/model/layout.hpp"
 #include "wizard/model/weights.hpp"
 
@@ -103,6 +104,15 @@ class WIZARD_API CausalLM {
   // input_ids and position_ids [R, T] int64 -> final-normed hidden states [R, T, hidden].
   at::Tensor forward(const at::Tensor& input_ids, const at::Tensor& position_ids,
                      const AttentionLayout& layout) const;
+
+  // Incremental decoding (no gradients): input_ids and position_ids [R, T] are the next T
+  // positions of the cache's R rows, `token_mask` [R, T] (bool or 0/1) marks which hold
+  // tokens (left padding of a prompt batch does not). Their keys and values are appended to
+  // `cache`, each position attends to the cached tokens up to itself (and the layer's sliding
+  // window, counted in cache positions as transformers does), and the final-normed hidden
+  // states [R, T, hidden] are returned. Mixed prompt lengths: left-pad them to one length.
+  at::Tensor forward_cached(const at::Tensor& input_ids, const at::Tensor& position_ids,
+                            const at::Tensor& token_mask, KvCache& cache) const;
 
   // hidden [..., hidden] -> logits [..., vocab] (in the parameters' dtype).
   at::Tensor lm_head(const at::Tensor& hidden) const;

@@ -92,6 +92,9 @@ struct WIZARD_API TrainingTask {
   // Also evaluate after the first optimizer step (training-wizard's evaluate_first_step
   // callback: an early check that the run is sane); needs `evaluate`.
   bool evaluate_after_first_step = false;
+  // The run's parameters for report_to's trackers (MLflow params), over the training
+  // arguments (e.g. the model, the loss, the data).
+  nlohmann::json run_params;
   // Console display (automatic: a bar on a terminal, log lines otherwise; disable_tqdm: off).
   ProgressDisplay::Mode progress = ProgressDisplay::Mode::automatic;
   AdamWKernel optimizer_kernel = AdamWKernel::automatic;

@@ -67,6 +67,15 @@ struct WIZARD_API TrainingArguments {
   double logging_steps = 500;  // < 1: a fraction of the total steps
   bool logging_first_step = false;
   bool disable_tqdm = false;  // no progress bar
+  // Where log events go besides metrics.jsonl (wizard/train/metrics_sinks.hpp): "tensorboard",
+  // "mlflow", "wandb" (TensorBoard events and the `wandb sync` command); empty = "none".
+  std::vector<std::string> report_to;
+  std::filesystem::path logging_dir;  // TensorBoard's folder; "" = output_dir/runs/<time>_<host>
+  // Not read from the table (recipes set them from their own keys): the MLflow experiment
+  // (default $MLFLOW_EXPERIMENT_NAME, else "Default") and the W&B project the printed sync
+  // command names (default $WANDB_PROJECT).
+  std::string mlflow_experiment_name;
+  std::string wandb_project;
 
   // --- evaluation ---
   Interval eval_strategy = Interval::no;

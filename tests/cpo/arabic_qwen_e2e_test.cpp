@@ -74,49 +74,34 @@ Refusals refusals_in(const std::string& output) {
   return out;
 }
 
-bool is_subset(const std::set<std::string>& part, const std::set<std::string>& whole) {
-  for (const auto& key : part) {
-    if (!whole.count(key)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // `wizard run config/<name>.yaml --set model.name=Qwen/Qwen3-0.6B`: every one of the four
 // asks for something of another issue (LoRA, W&B, the contrastive term, mining, augmentation),
-// so each is refused naming exactly those keys. Keys of issue 10 that this build's recipe
-// or loss lacks (several negatives, the reference model, temperature and margin) may be
-// named too, until they land.
+// so each is refused naming exactly those keys; issue 10's keys (several negatives, the
+// reference model, temperature and margin) all run and are never named.
 TEST(ArabicQwenCompat, EachDocumentConfigNamesExactlyItsKeysWaitingForOtherIssues) {
   SKIP_WITHOUT_FIXTURE();
   struct Case {
     const char* config;
     std::set<std::string> other_issues;
-    std::set<std::string> issue_10;  // may be named while this build lacks them
   };
   const Case cases[] = {
       {"cpo_config.yaml",
        {"data.augment_data", "data.augmentation_ratio", "optimization.use_lora",
         "optimization.lora_rank", "optimization.use_quantization", "logging.use_wandb",
-        "logging.wandb_project"},
-       {"cpo.temperature", "cpo.margin", "cpo.num_negatives", "cpo.reference_free"}},
+        "logging.wandb_project"}},
       {"quick_cpo_config.yaml",
-       {"optimization.use_lora", "optimization.lora_rank", "optimization.use_quantization"},
-       {"cpo.temperature", "cpo.reference_free"}},
+       {"optimization.use_lora", "optimization.lora_rank", "optimization.use_quantization"}},
       {"prod_cpo_config.yaml",
        {"cpo.contrastive_temperature", "cpo.contrastive_weight", "cpo.use_momentum",
         "cpo.normalize_embeddings", "optimization.use_lora", "optimization.lora_rank",
-        "logging.use_wandb", "logging.wandb_project"},
-       {"cpo.temperature", "cpo.num_negatives", "cpo.negative_sampling_strategy",
-        "cpo.hard_negative_ratio", "cpo.reference_free"}},
+        "logging.use_wandb", "logging.wandb_project"}},
       {"research_cpo_config.yaml",
        {"cpo.contrastive_temperature", "cpo.contrastive_weight", "cpo.use_momentum",
         "cpo.momentum_beta", "cpo.queue_size", "cpo.use_queue", "cpo.projection_dim",
         "cpo.normalize_embeddings", "data.augment_data", "data.augmentation_ratio",
-        "data.create_hard_negatives", "data.hard_negative_strategy"},
-       {"cpo.temperature", "cpo.margin", "cpo.num_negatives", "cpo.negative_sampling_strategy",
-        "cpo.reference_free"}},
+        "data.create_hard_negatives", "data.hard_negative_strategy"}},
   };
   const fs::path dir = fixture_copy("arabic-qwen-configs");
   for (const auto& c : cases) {
@@ -131,7 +116,7 @@ TEST(ArabicQwenCompat, EachDocumentConfigNamesExactlyItsKeysWaitingForOtherIssue
                                   " (arabic-qwen CPOConfig schema) cannot run as written");
     const Refusals refused = refusals_in(r.output);
     EXPECT_EQ(refused.other_issues, c.other_issues) << r.output;
-    EXPECT_TRUE(is_subset(refused.not_in_this_build, c.issue_10)) << r.output;
+    EXPECT_TRUE(refused.not_in_this_build.empty()) << r.output;  // issue 10's keys all run
     EXPECT_TRUE(refused.other.empty()) << r.output;
     EXPECT_FALSE(fs::exists(dir / "out" / c.config)) << "refused before writing anything";
   }
@@ -154,8 +139,8 @@ TEST(ArabicQwenCompat, AsWrittenTheRemoteCodeModelIsRefusedWithTheKeys) {
 }
 
 // With its LoRA and quantisation switched off, the quick config asks for nothing of another
-// issue: it trains once this build's recipe has issue 10's keys (temperature, the reference
-// model), and until then names only those.
+// issue: it trains, with the document's reference model (reference_free: false) and its
+// softmax temperature.
 TEST(ArabicQwenCompat, TheQuickConfigTrainsWithLoraAndQuantisationOff) {
   SKIP_WITHOUT_FIXTURE();
   const fs::path dir = fixture_copy("arabic-qwen-quick");
@@ -163,14 +148,6 @@ TEST(ArabicQwenCompat, TheQuickConfigTrainsWithLoraAndQuantisationOff) {
       "run config/quick_cpo_config.yaml --set model.name=Qwen/Qwen3-0.6B --set paths.output_dir=out"
       " --set optimization.use_lora=false --set optimization.use_quantization=false",
       dir, hf_home());
-  const Refusals refused = refusals_in(r.output);
-  if (r.exit_code == 2 && !refused.not_in_this_build.empty()) {
-    EXPECT_EQ(refused.not_in_this_build,
-              (std::set<std::string>{"cpo.temperature", "cpo.reference_free"}))
-        << r.output;
-    EXPECT_TRUE(refused.other_issues.empty() && refused.other.empty()) << r.output;
-    GTEST_SKIP() << "this build's cpo recipe lacks issue 10's temperature and reference model";
-  }
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto metrics = read_metrics(dir / "out");
   EXPECT_FALSE(metric_series(metrics, "train_loss").empty());
@@ -280,14 +257,17 @@ TEST(ArabicQwenCompat, ErrorsPointAtTheKeyAsWritten) {
   const RunResult r = run_wizard("check config/bad.yaml", dir, hf_home());
   EXPECT_EQ(r.exit_code, 2) << r.output;
   // "  batch_size: " is 14 characters on line 7.
-  EXPECT_CONTAINS(r.output,
-                  "config/bad.yaml:7:15 (training.batch_size): "
-                  "training_args_spec.per_device_train_batch_size: must be at least 1");
+  EXPECT_CONTAINS(
+      r.output,
+      "config/bad.yaml:7:15 (training.batch_size): "
+      "training_args_spec.per_device_train_batch_size: must be an integer in [1, 1048576], "
+      "but it is 0");
   std::ofstream(dir / "config" / "runnable.yaml") << kRunnableYaml;
   const RunResult from_set =
       run_wizard("check config/runnable.yaml --set training.learning_rate=-1", dir, hf_home());
   EXPECT_EQ(from_set.exit_code, 2) << from_set.output;
-  EXPECT_CONTAINS(from_set.output,
-                  "--set training.learning_rate=-1: "
-                  "training_args_spec.learning_rate: must not be negative");
+  EXPECT_CONTAINS(
+      from_set.output,
+      "--set training.learning_rate=-1: "
+      "training_args_spec.learning_rate: must be a finite number in [0, 10], but it is -1");
 }

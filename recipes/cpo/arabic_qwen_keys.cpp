@@ -124,9 +124,8 @@ std::vector<SchemaKey> build_table() {
       pending("optimization.lora_rank", I, i(16), "LoRA adapters", "issue 13"),
       pending("optimization.use_quantization", B, b(false), "quantised base weights", "issue 13",
               true),
-      pending("logging.use_wandb", B, b(false), "reporting to Weights & Biases", "issue 14", true),
-      pending("logging.wandb_project", S, s("arabic-qwen-sft"), "reporting to Weights & Biases",
-              "issue 14"),
+      by_rule("logging.use_wandb", B, b(false), rules::wandb),
+      by_rule("logging.wandb_project", S, s("arabic-qwen-sft"), rules::wandb),
 
       // data: CPODataConfig of cpo_config.md.
       by_rule("data.train_file", S, s("data/cpo_train.jsonl"), rules::data_files),

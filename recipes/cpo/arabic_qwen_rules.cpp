@@ -151,4 +151,20 @@ void max_target_length(KeyReader& keys) {
                           std::to_string(answer) + " or remove it");
 }
 
+void wandb(KeyReader& keys) {
+  // W&B's client cannot run here: the run writes TensorBoard events and prints the
+  // `wandb sync` command for the project (report_to = "wandb", docs/training.md).
+  const SourceValue use = keys.read("logging.use_wandb");
+  const SourceValue project = keys.read("logging.wandb_project");
+  if (!use.value.as_bool()) {
+    if (project.from.written) {
+      keys.out.note(project.from.path + " = " + written_value(project.value) +
+                    " changes nothing: logging.use_wandb is false");
+    }
+    return;
+  }
+  keys.out.set(kArgs + "report_to", ConfigValue::string("wandb"), use.from);
+  keys.out.set(kArgs + "wandb_project", project);
+}
+
 }  // namespace wizard::cpo::arabic_qwen::rules

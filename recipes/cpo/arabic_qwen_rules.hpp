@@ -22,5 +22,7 @@ void hard_negative_ratio(KeyReader& keys);
 void cpo_gamma(KeyReader& keys);
 // cpo.max_target_length: TRL keeps max_length - max_prompt_length tokens of each answer.
 void max_target_length(KeyReader& keys);
+// logging.use_wandb and wandb_project: report_to = "wandb" with that project.
+void wandb(KeyReader& keys);
 
 }  // namespace wizard::cpo::arabic_qwen::rules

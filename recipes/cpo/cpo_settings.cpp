@@ -64,6 +64,8 @@ OptionDocs cpo_only_options() {
        "score every answer with the reference once before training, cached beside the run"},
       {"force_use_ref_model", "bool", "false",
        "TRL: a separate reference model even with adapters; wizard always keeps one"},
+      {"wandb_project", "string", "$WANDB_PROJECT",
+       "the W&B project of report_to = \"wandb\" (the printed `wandb sync` command names it)"},
       {"max_completion_length", "int", "", "encoder-decoder only in TRL; not used"},
       {"max_target_length", "int", "", "encoder-decoder only in TRL; not used"},
       {"generate_during_eval", "bool", "false",
@@ -356,6 +358,7 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
   apply_loss_defaults(out.loss, loss_defaults, host);
 
   out.args = train::TrainingArguments::from_config(args, cpo_defaults());
+  out.args.wandb_project = args.get<std::string>("wandb_project", "");
   out.transformer.device = device_from(recipe.table("transformer_spec"), args, out.args.use_cpu);
   out.eval_strategy_given = args.has("eval_strategy") || args.has("evaluation_strategy");
   out.tokenization = PreferenceTokenization::from_config(args);

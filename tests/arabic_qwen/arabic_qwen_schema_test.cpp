@@ -487,6 +487,22 @@ TEST(ArabicQwenSchema, ValidationIsAFileOrAShareOfTheTrainingFile) {
   EXPECT_CONTAINS(test_file.out.problems()[0], "data.test_file = \"t.jsonl\"");
 }
 
+TEST(ArabicQwenSchema, UseWandbReportsToWandbWithItsProject) {
+  const Translated on =
+      translate_sections(yaml("logging:\n  use_wandb: true\n  wandb_project: arabic\n"));
+  EXPECT_EQ(joined(on.out.problems()), "");
+  ASSERT_NE(on.out.find("training_args_spec.report_to"), nullptr);
+  EXPECT_EQ(on.out.find("training_args_spec.report_to")->as_string(), "wandb");
+  EXPECT_EQ(on.out.find("training_args_spec.wandb_project")->as_string(), "arabic");
+  // The document's default project when only the switch is written.
+  const Translated default_project = translate_sections(yaml("logging:\n  use_wandb: true\n"));
+  EXPECT_EQ(default_project.out.find("training_args_spec.wandb_project")->as_string(),
+            "arabic-qwen-sft");
+  const Translated off = translate_sections(yaml("logging:\n  wandb_project: arabic\n"));
+  EXPECT_EQ(joined(off.out.problems()), "");
+  EXPECT_EQ(off.out.find("training_args_spec.report_to"), nullptr);
+}
+
 TEST(ArabicQwenSchema, SanityCheckKeepsTheFirstRowsOfEveryFile) {
   const Translated t = translate_sections(
       yaml("data:\n  max_samples: 500\n  sanity_check: true\n  sanity_check_size: 20\n"));
@@ -576,7 +592,7 @@ training:
   const std::string error = config_error_of([&] { translate_arabic_qwen(root, registry()); });
   EXPECT_CONTAINS(error,
                   "config.yaml (arabic-qwen CPOConfig schema) cannot run as written: "
-                  "13 problems");
+                  "11 problems");
   // generate_during_eval runs (issue 14's cpo option): not among the problems.
   EXPECT_EQ(error.find("generate_during_eval"), std::string::npos) << error;
   for (const char* line : {
@@ -595,9 +611,6 @@ training:
            "config.yaml:16:14: optimization.lora_rank = 8: a setting of LoRA adapters (issue 13)",
            "config.yaml:17:21: optimization.use_quantization = true: needs quantised base "
            "weights (issue 13)",
-           "config.yaml:19:14: logging.use_wandb = true: needs reporting to Weights & Biases "
-           "(issue 14)",
-           "config.yaml:20:18: logging.wandb_project = \"p\"",
            "config.yaml:22:15: training.batch_size must be an integer, but it is a string",
        }) {
     EXPECT_CONTAINS(error, line);
@@ -637,7 +650,8 @@ logging:
   EXPECT_CONTAINS(notes,
                   "optimization.lora_rank = 8 changes nothing: optimization.use_lora is "
                   "false");
-  EXPECT_CONTAINS(notes, "logging.wandb_project = \"p\" changes nothing");
+  EXPECT_CONTAINS(notes,
+                  "logging.wandb_project = \"p\" changes nothing: logging.use_wandb is false");
 }
 
 TEST(ArabicQwenSchema, UnknownKeysNameTheNearestValidKey) {
@@ -744,14 +758,12 @@ TEST(ArabicQwenSchema, TheDocumentsConfigsNameExactlyTheirKeysOfOtherIssues) {
   const std::map<std::string, std::multiset<std::string>> expected{
       {"cpo_config.yaml",
        {"data.augment_data", "data.augmentation_ratio", "optimization.use_lora",
-        "optimization.lora_rank", "optimization.use_quantization", "logging.use_wandb",
-        "logging.wandb_project"}},
+        "optimization.lora_rank", "optimization.use_quantization"}},
       {"quick_cpo_config.yaml",
        {"optimization.use_lora", "optimization.lora_rank", "optimization.use_quantization"}},
       {"prod_cpo_config.yaml",
        {"cpo.contrastive_temperature", "cpo.contrastive_weight", "cpo.use_momentum",
-        "cpo.normalize_embeddings", "optimization.use_lora", "optimization.lora_rank",
-        "logging.use_wandb", "logging.wandb_project"}},
+        "cpo.normalize_embeddings", "optimization.use_lora", "optimization.lora_rank"}},
       {"research_cpo_config.yaml",
        {"cpo.contrastive_temperature", "cpo.contrastive_weight", "cpo.use_momentum",
         "cpo.momentum_beta", "cpo.queue_size", "cpo.use_queue", "cpo.projection_dim",

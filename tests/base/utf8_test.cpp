@@ -4,6 +4,8 @@
 // String::from_utf8_lossy.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "base/utf8.hpp"
 
 namespace {
@@ -102,7 +104,7 @@ TEST(Utf8, AppendEncodesWhatDecodeReads) {
     std::string text;
     utf8::append(text, cp);
     const utf8::CodePoint decoded = utf8::decode(text, 0);
-    EXPECT_TRUE(decoded.valid) << cp;
+    EXPECT_TRUE(decoded.valid) << static_cast<std::uint32_t>(cp);
     EXPECT_EQ(decoded.value, cp);
     EXPECT_EQ(decoded.length, text.size());
   }

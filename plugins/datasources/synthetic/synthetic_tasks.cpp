@@ -111,7 +111,8 @@ std::string slip(std::mt19937_64& rng, const std::string& task, const std::strin
     switch (uniform(rng, 0, 3)) {
       case 0: {  // one letter as the input had it
         std::string wrong = answer;
-        const auto i = static_cast<std::size_t>(uniform(rng, 0, static_cast<int64_t>(word.size()) - 1));
+        const auto i =
+            static_cast<std::size_t>(uniform(rng, 0, static_cast<int64_t>(word.size()) - 1));
         wrong[i] = task == "uppercase" ? word[i] : word[word.size() - 1 - i];
         return wrong;
       }
@@ -120,13 +121,14 @@ std::string slip(std::mt19937_64& rng, const std::string& task, const std::strin
       case 2:
         return drop_letter(rng, answer);
       default: {  // a letter doubled
-        const auto i = static_cast<std::size_t>(uniform(rng, 0, static_cast<int64_t>(answer.size()) - 1));
+        const auto i =
+            static_cast<std::size_t>(uniform(rng, 0, static_cast<int64_t>(answer.size()) - 1));
         return answer.substr(0, i + 1) + answer.substr(i);
       }
     }
   }
-  const std::string other = random_word(rng, {static_cast<int64_t>(word.size()),
-                                              static_cast<int64_t>(word.size())});
+  const std::string other =
+      random_word(rng, {static_cast<int64_t>(word.size()), static_cast<int64_t>(word.size())});
   switch (uniform(rng, 0, 2)) {
     case 0:
       return word;  // the input returned untouched

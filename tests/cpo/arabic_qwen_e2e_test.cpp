@@ -17,10 +17,6 @@ using wizard::test::read_metrics;
 using wizard::test::run_wizard;
 using wizard::test::RunResult;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                       \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << "missing: " << (needle) << "\nin:\n" \
-                                                        << (haystack)
-
 namespace {
 
 fs::path compat_dir() {

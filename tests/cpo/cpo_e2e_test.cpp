@@ -8,16 +8,13 @@
 #include "wizard/tokenizer/tokenizer.hpp"
 
 namespace fs = std::filesystem;
+using wizard::test::losses_after;
 using wizard::test::metric_series;
 using wizard::test::read_metrics;
 using wizard::test::run_wizard;
 using wizard::test::RunResult;
 using wizard::test::synthetic_config;
 using wizard::test::tiny_model;
-
-#define EXPECT_CONTAINS(haystack, needle)                                                       \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << "missing: " << (needle) << "\nin:\n" \
-                                                        << (haystack)
 
 namespace {
 
@@ -132,13 +129,6 @@ TEST(CpoRecipe, ResumedRunEqualsUninterruptedRun) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto a = read_metrics(whole / "out");
   const auto b = read_metrics(resumed / "out");
-  auto losses_after = [](const std::vector<nlohmann::json>& lines, int step) {
-    std::vector<double> out;
-    for (const auto& line : lines) {
-      if (line.contains("loss") && line["step"].get<int>() > step) out.push_back(line["loss"]);
-    }
-    return out;
-  };
   const auto expected = losses_after(a, 3);
   ASSERT_EQ(expected.size(), 3u);
   EXPECT_EQ(losses_after(b, 3), expected);  // bit for bit

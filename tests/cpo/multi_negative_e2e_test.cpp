@@ -9,15 +9,12 @@
 #include "run_outputs.hpp"
 
 namespace fs = std::filesystem;
+using wizard::test::losses_after;
 using wizard::test::metric_series;
 using wizard::test::read_metrics;
 using wizard::test::run_wizard;
 using wizard::test::RunResult;
 using wizard::test::synthetic_config;
-
-#define EXPECT_CONTAINS(haystack, needle)                                                       \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << "missing: " << (needle) << "\nin:\n" \
-                                                        << (haystack)
 
 namespace {
 
@@ -32,14 +29,6 @@ fs::path negatives_config(const std::string& name, const std::string& extra, int
                   "\nhard_negatives = " + std::to_string(hard_negatives) + "\n");
   std::ofstream(dir / "config.toml") << text;
   return dir;
-}
-
-std::vector<double> losses_after(const std::vector<nlohmann::json>& lines, int step) {
-  std::vector<double> out;
-  for (const auto& line : lines) {
-    if (line.contains("loss") && line["step"].get<int>() > step) out.push_back(line["loss"]);
-  }
-  return out;
 }
 
 }  // namespace

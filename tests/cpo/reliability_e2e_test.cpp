@@ -21,10 +21,6 @@ using wizard::test::run_wizard;
 using wizard::test::RunResult;
 using wizard::test::synthetic_config;
 
-#define EXPECT_CONTAINS(haystack, needle)                                                       \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << "missing: " << (needle) << "\nin:\n" \
-                                                        << (haystack)
-
 namespace {
 
 // `wizard run config.toml` in `dir`, in the background, its output in dir/run-output.txt.

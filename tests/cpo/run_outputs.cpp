@@ -51,6 +51,14 @@ std::string default_unless_set(const std::string& extra, const std::string& key,
 
 }  // namespace
 
+std::vector<double> losses_after(const std::vector<nlohmann::json>& lines, int step) {
+  std::vector<double> out;
+  for (const auto& line : lines) {
+    if (line.contains("loss") && line["step"].get<int>() > step) out.push_back(line["loss"]);
+  }
+  return out;
+}
+
 fs::path synthetic_config(const std::string& name, const std::string& extra, int rows) {
   const fs::path dir = temp_dir(name);
   std::ofstream(dir / "config.toml")

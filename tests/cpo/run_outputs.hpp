@@ -9,6 +9,11 @@
 
 #include "test_support.hpp"
 
+// Expects `needle` in `haystack`, printing both when it is missing.
+#define EXPECT_CONTAINS(haystack, needle)                                                       \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << "missing: " << (needle) << "\nin:\n" \
+                                                        << (haystack)
+
 namespace wizard::test {
 
 // Every line of output_dir/metrics.jsonl.
@@ -17,6 +22,9 @@ std::vector<nlohmann::json> read_metrics(const std::filesystem::path& output_dir
 // The metric `name` of every line that has it, in order.
 std::vector<double> metric_series(const std::vector<nlohmann::json>& lines,
                                   const std::string& name);
+
+// The training loss of every logged step after `step`, in order (resume comparisons).
+std::vector<double> losses_after(const std::vector<nlohmann::json>& lines, int step);
 
 // A tiny random chat model (wizard init-model), made once per test binary.
 std::filesystem::path tiny_model();

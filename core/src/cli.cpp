@@ -85,9 +85,9 @@ void declare_config_options(po::options_description& options,
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
-      run_command(),  check_command(),     bench_command(),          generate_command(),
-      chat_command(), report_command(),    bench_generate_command(), plugins_command(),
-      help_command(), init_model_command()};
+      run_command(),  check_command(),      bench_command(),          generate_command(),
+      chat_command(), report_command(),     bench_generate_command(), plugins_command(),
+      help_command(), init_model_command(), launch_command()};
   return all;
 }
 

@@ -49,5 +49,6 @@ Command generate_command();
 Command bench_generate_command();
 Command chat_command();
 Command report_command();
+Command launch_command();
 
 }  // namespace wizard::core

@@ -14,6 +14,7 @@
 #include "run_report.hpp"
 #include "session.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/distributed/environment.hpp"
 #include "wizard/version.hpp"
 
 namespace wizard::core {
@@ -41,6 +42,7 @@ void write_run_records(const std::filesystem::path& dir, const Session& session,
                        std::chrono::steady_clock::time_point clock_start,
                        const std::string& status) {
   if (dir.empty() || !std::filesystem::is_directory(dir)) return;
+  if (!distributed::LaunchEnvironment::current().is_main()) return;  // rank 0 writes them
   try {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);

@@ -10,6 +10,7 @@
 
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/distributed/environment.hpp"
 
 namespace wizard::core {
 
@@ -29,6 +30,15 @@ void setup_console_logging(const std::string& level) {
   }
   auto log = wizard::logger();
   for (auto& sink : log->sinks()) sink->set_level(parsed);
+  // The other ranks of a data-parallel run print warnings and errors only, marked with their
+  // rank (rank 0 prints and logs the run as a single process would).
+  const auto& launch = distributed::LaunchEnvironment::current();
+  if (launch.distributed() && !launch.is_main()) {
+    for (auto& sink : log->sinks()) {
+      sink->set_level(std::max(parsed, spdlog::level::warn));
+      sink->set_pattern("%^[%H:%M:%S %l rank " + std::to_string(launch.rank) + "]%$ %v");
+    }
+  }
   // The logger itself passes everything at debug and above; sinks filter.
   log->set_level(std::min(parsed, spdlog::level::debug));
   auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000);

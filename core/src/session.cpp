@@ -8,6 +8,7 @@
 #include "logging_setup.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
+#include "wizard/distributed/environment.hpp"
 
 namespace wizard::core {
 
@@ -81,9 +82,11 @@ Session::Session(const SessionOptions& options) {
   recipe_ = registry_->create<Recipe>(name, config_, config_.location(key));
 }
 
+// In a data-parallel run rank 0 alone holds and writes the run folder's host files.
 void Session::lock_run_folder() {
   const fs::path dir = recipe_->output_dir();
-  if (!dir.empty()) run_folder_lock_ = RunFolderLock::acquire(dir);
+  if (!dir.empty() && distributed::LaunchEnvironment::current().is_main())
+    run_folder_lock_ = RunFolderLock::acquire(dir);
 }
 
 fs::path Session::open_run_folder() {
@@ -95,6 +98,7 @@ fs::path Session::open_run_folder() {
     throw Error("cannot create the output folder " + dir.string() + ": " + error.message() +
                 "; check that its parent exists and is writable, or choose another output_dir");
   }
+  if (!distributed::LaunchEnvironment::current().is_main()) return dir;
   add_log_file(dir);
   const fs::path resolved = dir / "resolved_config.toml";
   std::ofstream out(resolved);

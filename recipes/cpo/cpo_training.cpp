@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wizard/distributed/environment.hpp"
+
 namespace wizard::cpo {
 
 std::vector<std::int64_t> example_lengths(const std::vector<TokenizedPreference>& pairs,
@@ -25,8 +27,14 @@ train::TrainingTask training_task(const model::CausalLM& model, PreferenceTask& 
   training.parameters = model.named_parameters();
   SamplerInput input;
   input.lengths = example_lengths(pairs, num_negatives);
-  input.batch_size = args.per_device_train_batch_size;
+  // A data-parallel run samples global micro-batches (HF's per-device batch times the ranks);
+  // the trainer shares each among the ranks, balanced by these lengths.
+  input.batch_size =
+      args.per_device_train_batch_size * distributed::LaunchEnvironment::current().world_size;
   input.seed = static_cast<std::uint64_t>(args.data_seed.value_or(args.seed));
+  training.example_tokens = [lengths = input.lengths](std::int64_t example) {
+    return lengths.at(static_cast<std::size_t>(example));
+  };
   training.micro_batches = [sampler, input](std::int64_t epoch) mutable {
     input.epoch = epoch;
     return sampler->batches(input);

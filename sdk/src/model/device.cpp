@@ -5,6 +5,7 @@
 #include <torch/version.h>
 
 #include "wizard/base/error.hpp"
+#include "wizard/distributed/environment.hpp"
 
 namespace wizard::model {
 
@@ -17,8 +18,11 @@ int visible_gpus() {
 }  // namespace
 
 c10::Device resolve_device(const std::string& name) {
-  if (name == "auto")
-    return visible_gpus() > 0 ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  // Each rank of a data-parallel run on one machine takes the GPU of its LOCAL_RANK.
+  const auto& launch = distributed::LaunchEnvironment::current();
+  const int local_gpu = launch.distributed() ? static_cast<int>(launch.local_rank) : 0;
+  if (name == "auto" && visible_gpus() == 0) return c10::Device(c10::kCPU);
+  if (name == "auto") return resolve_device(launch.distributed() ? "cuda" : "cuda:0");
   c10::Device device(c10::kCPU);
   try {
     device = c10::Device(name);
@@ -36,7 +40,13 @@ c10::Device resolve_device(const std::string& name) {
                       "LibTorch (scripts/setup.sh --cuda), or use \"cpu\" or \"auto\"");
   }
   const int gpus = visible_gpus();
-  const int index = device.has_index() ? device.index() : 0;
+  const int index = device.has_index() ? device.index() : local_gpu;
+  if (!device.has_index() && index >= gpus) {
+    throw ConfigError("'" + name + "' in a data-parallel run: this is local rank " +
+                      std::to_string(index) + " of " + std::to_string(launch.local_world_size) +
+                      " on its machine, but only " + std::to_string(gpus) +
+                      " GPU(s) are visible; start at most one rank per GPU (--nproc-per-node)");
+  }
   if (index >= gpus) {
     throw ConfigError("'" + name + "', but " + std::to_string(gpus) +
                       " GPU(s) are visible (CUDA_VISIBLE_DEVICES may hide some); use cuda:0" +

@@ -258,6 +258,27 @@ void AdamW::zero_grad() {
   }
 }
 
+at::Tensor AdamW::gradient_sum(std::size_t index) const {
+  at::NoGradGuard no_grad;
+  const Slot& slot = slots_.at(index);
+  const at::Tensor& grad = slot.parameter.grad();
+  if (slot.accumulated) return grad.defined() ? slot.accumulator + grad : slot.accumulator;
+  if (!grad.defined()) return at::Tensor();
+  return grad.scalar_type() == at::kFloat ? grad : grad.to(at::kFloat);
+}
+
+void AdamW::set_gradient_sum(std::size_t index, const at::Tensor& gradient) {
+  Slot& slot = slots_.at(index);
+  if (slot.low_precision()) {
+    slot.accumulator = gradient;
+    slot.accumulated = true;
+    slot.parameter.mutable_grad().reset();
+  } else {
+    slot.parameter.mutable_grad() = gradient;
+    slot.accumulated = false;
+  }
+}
+
 int64_t AdamW::steps() const {
   int64_t steps = 0;
   for (const Slot& slot : slots_) steps = std::max(steps, slot.step);

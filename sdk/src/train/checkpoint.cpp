@@ -118,6 +118,10 @@ std::optional<std::string> json_file_damage(const fs::path& file, nlohmann::json
 
 }  // namespace
 
+std::string rank_rng_state_file(int64_t rank) {
+  return "rng_state_" + std::to_string(rank) + ".safetensors";
+}
+
 std::optional<std::string> checkpoint_damage(const fs::path& folder) {
   std::error_code error;
   if (!fs::is_directory(folder, error)) return "it is not a folder";
@@ -143,6 +147,22 @@ std::optional<std::string> checkpoint_damage(const fs::path& folder) {
         {kWizardStateFile, &wizard_state}}) {
     if (!fs::is_regular_file(folder / name, error)) return std::string("it lacks ") + name;
     if (auto problem = json_file_damage(folder / name, *json)) return problem;
+  }
+  // A data-parallel checkpoint counts once its marker, written last, is there.
+  const int64_t world_size = wizard_state.is_object() && wizard_state.contains("world_size") &&
+                                     wizard_state["world_size"].is_number_integer()
+                                 ? wizard_state["world_size"].get<int64_t>()
+                                 : 1;
+  if (world_size > 1) {
+    if (!fs::is_regular_file(folder / kCompleteMarkerFile, error)) {
+      return "it was written by " + std::to_string(world_size) + " ranks but lacks " +
+             kCompleteMarkerFile + ", which is written last: the save did not finish";
+    }
+    for (int64_t rank = 1; rank < world_size; ++rank) {
+      if (!fs::is_regular_file(folder / rank_rng_state_file(rank), error))
+        return "it lacks " + rank_rng_state_file(rank) + " (rank " + std::to_string(rank) +
+               "'s random generator states)";
+    }
   }
   try {
     detail::RunState probe;

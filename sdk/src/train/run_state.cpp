@@ -28,6 +28,16 @@ void LogWindow::add(double scaled_loss, const std::map<std::string, double>& met
   tokens += num_tokens;
 }
 
+void LogWindow::add_sums(double scaled_loss_sum, const std::map<std::string, double>& sums,
+                         int64_t micro_batches, int64_t num_tokens) {
+  loss_sum += scaled_loss_sum;
+  for (const auto& [name, value] : sums) {
+    metric_sums[name] += value;
+    metric_counts[name] += micro_batches;
+  }
+  tokens += num_tokens;
+}
+
 nlohmann::json RunState::trainer_state(const TrainingPlan& plan,
                                        const TrainingArguments& args) const {
   return {

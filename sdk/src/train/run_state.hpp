@@ -24,6 +24,9 @@ struct LogWindow {
   double seconds = 0;  // time spent training (not evaluating or saving)
 
   void add(double scaled_loss, const std::map<std::string, double>& metrics, int64_t num_tokens);
+  // Several micro-batches at once: their summed values (each metric summed over them).
+  void add_sums(double scaled_loss_sum, const std::map<std::string, double>& metric_sums,
+                int64_t micro_batches, int64_t num_tokens);
   void clear() { *this = LogWindow(); }
 };
 

@@ -77,12 +77,28 @@ void Trainer::Impl::check_task() const {
 
 TrainResult Trainer::Impl::train() {
   const auto start = Clock::now();
+  // A data-parallel run joins its ranks first (the one place that blocks until all are up).
+  dp = detail::DataParallel::join(args, task.parameters);
+  if (!dp) return run(start);
+  try {
+    return run(start);
+  } catch (const Interrupted&) {
+    throw;  // every rank stops together
+  } catch (const std::exception& error) {
+    dp->report_failure(error_text(error));  // the others name this rank when they fail
+    throw;
+  }
+}
+
+TrainResult Trainer::Impl::run(Clock::time_point start) {
   // No other process may write this folder while the run lives (the host may hold it already).
-  const RunFolderLock folder_lock = RunFolderLock::acquire(args.output_dir);
+  RunFolderLock folder_lock;
+  if (main_rank()) folder_lock = RunFolderLock::acquire(args.output_dir);
   const StopOnSignals stop_on_signals;
   clear_stop_request();
   const int64_t threads = args.apply_threads();
-  prepare_output_dir();
+  if (main_rank()) prepare_output_dir();
+  if (dp) dp->barrier();  // rank 0 may have removed old checkpoints (overwrite_output_dir)
   const std::optional<std::filesystem::path> checkpoint = choose_checkpoint();
 
   const std::vector<MicroBatch> first_epoch = task.micro_batches(0);
@@ -96,17 +112,18 @@ TrainResult Trainer::Impl::train() {
       task.parameters,
       AdamWOptions{args.adam_beta1, args.adam_beta2, args.adam_epsilon, args.weight_decay},
       task.optimizer_kernel);
-  metrics = std::make_unique<MetricsLog>(args.output_dir / "metrics.jsonl");
+  if (dp) dp->attach(*optimizer);
+  if (main_rank()) metrics = std::make_unique<MetricsLog>(args.output_dir / "metrics.jsonl");
 
   if (checkpoint) {
     resume(*checkpoint);
   } else {
     at::manual_seed(static_cast<uint64_t>(args.seed));
-    metrics->restart({});
+    if (metrics) metrics->restart({});
   }
   nlohmann::json params = args.to_json();
   if (task.run_params.is_object()) params.update(task.run_params);
-  sinks = make_metrics_sinks(args, params);
+  if (main_rank()) sinks = make_metrics_sinks(args, params);
   for (auto& sink : sinks) sink->start(state.log_history);
 
   int64_t trainable = 0;
@@ -120,8 +137,15 @@ TrainResult Trainer::Impl::train() {
       args.run_name.empty() ? args.output_dir.string() : args.run_name,
       plan.micro_batches_per_epoch, largest_batch, plan.num_epochs, plan.max_steps,
       args.gradient_accumulation_steps, trainable, threads);
+  if (dp) {
+    logger()->info(
+        "data parallel: {}; each micro-batch is shared among them (global batch {} = "
+        "per_device_train_batch_size x {} ranks, x gradient_accumulation_steps {} per step)",
+        dp->describe(), largest_batch, dp->size(), args.gradient_accumulation_steps);
+  }
 
-  const ProgressDisplay::Mode mode = args.disable_tqdm ? ProgressDisplay::Mode::off : task.progress;
+  const ProgressDisplay::Mode mode =
+      args.disable_tqdm || !main_rank() ? ProgressDisplay::Mode::off : task.progress;
   progress = std::make_unique<ProgressDisplay>(plan.max_steps, state.global_step, mode);
   const int64_t first_step = state.global_step;
   const int64_t first_samples = state.total_samples;
@@ -149,41 +173,33 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
                               bool& stop) {
   const int64_t size = static_cast<int64_t>(batches.size());
   const int64_t accumulation = args.gradient_accumulation_steps;
-  double step_loss = 0;  // this step's loss so far (the progress display shows it)
-  StepTimes times;       // this step's so far
+  double step_loss = 0;   // this step's loss so far (the progress display shows it)
+  StepTimes times;        // this step's so far
+  detail::StepSums sums;  // this step's so far on this rank (data parallel)
   for (int64_t i = start; i < size && !stop; ++i) {
     const auto began = Clock::now();
-    StepResult result = task.compute(batches[static_cast<std::size_t>(i)]);
-    if (!result.loss.defined() || result.loss.numel() != 1 || !result.loss.requires_grad()) {
-      throw Error("compute() returned no scalar loss with a graph for micro-batch " +
-                  std::to_string(i) + " of epoch " + std::to_string(epoch) +
-                  " (a bug in the recipe)");
-    }
-    // HF: the loss of each micro-batch is divided by the accumulation steps before backward.
-    const at::Tensor scaled = result.loss.reshape({}) / static_cast<double>(accumulation);
-    const double scaled_value = scaled.item<double>();
-    if (!std::isfinite(scaled_value))
-      stop_non_finite("loss", scaled_value * accumulation, epoch, i);
-    for (const auto& [name, value] : result.metrics) {
-      if (!std::isfinite(value)) stop_non_finite(name, value, epoch, i);
-    }
-    const auto computed = Clock::now();
-    times.forward += std::chrono::duration<double>(computed - began).count();
-    scaled.backward();
-    state.window.add(scaled_value, result.metrics, result.num_tokens);
-    step_loss += scaled_value;
-    state.total_tokens += result.num_tokens;
-    state.total_samples += static_cast<int64_t>(batches[static_cast<std::size_t>(i)].size());
-
     const bool window_complete = (i + 1) % accumulation == 0 || i + 1 == size;
+    micro_step(epoch, i, batches[static_cast<std::size_t>(i)], window_complete, sums, step_loss,
+               times);
     if (!window_complete) {
+      const auto accumulating = Clock::now();
       optimizer->accumulate_gradients();
-      times.backward += seconds_since(computed);
+      times.backward += seconds_since(accumulating);
       state.window.seconds += seconds_since(began);
       continue;
     }
+    if (dp) {
+      const auto reducing = Clock::now();
+      dp->finish();  // the averaged gradients, from the all-reduces started during backward
+      times.backward += seconds_since(reducing);
+      const detail::StepSums total = dp->reduce(sums);
+      state.window.add_sums(total.loss, total.metrics, total.micro_batches, total.tokens);
+      state.total_tokens += total.tokens;
+      state.total_samples += total.samples;
+      step_loss = total.loss;
+      sums = detail::StepSums();
+    }
     const auto backward_done = Clock::now();
-    times.backward += std::chrono::duration<double>(backward_done - computed).count();
     optimizer_step(epoch, i);
     times.optimizer = seconds_since(backward_done);
     state.window.seconds += seconds_since(began);
@@ -207,8 +223,55 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
   end_of_epoch(epoch);
 }
 
+void Trainer::Impl::micro_step(int64_t epoch, int64_t index, const MicroBatch& batch,
+                               bool last_of_window, detail::StepSums& sums, double& step_loss,
+                               StepTimes& times) {
+  const auto began = Clock::now();
+  const MicroBatch share = dp ? dp->share(batch, task) : MicroBatch();
+  const MicroBatch& examples = dp ? share : batch;
+  // The gradient hooks send buckets during the window's last backward pass.
+  if (dp && last_of_window) dp->arm();
+  if (dp) sums.micro_batches += 1;
+  if (examples.empty()) return;  // a short last batch leaves this rank nothing: zeros
+  StepResult result = task.compute(examples);
+  if (!result.loss.defined() || result.loss.numel() != 1 || !result.loss.requires_grad()) {
+    throw Error("compute() returned no scalar loss with a graph for micro-batch " +
+                std::to_string(index) + " of epoch " + std::to_string(epoch) +
+                " (a bug in the recipe)");
+  }
+  // HF: the loss of each micro-batch is divided by the accumulation steps before backward.
+  const int64_t accumulation = args.gradient_accumulation_steps;
+  const at::Tensor scaled = result.loss.reshape({}) / static_cast<double>(accumulation);
+  const double scaled_value = scaled.item<double>();
+  if (!std::isfinite(scaled_value))
+    stop_non_finite("loss", scaled_value * static_cast<double>(accumulation), epoch, index);
+  for (const auto& [name, value] : result.metrics) {
+    if (!std::isfinite(value)) stop_non_finite(name, value, epoch, index);
+  }
+  const auto computed = Clock::now();
+  times.forward += std::chrono::duration<double>(computed - began).count();
+  if (!dp) {
+    scaled.backward();
+    times.backward += seconds_since(computed);
+    state.window.add(scaled_value, result.metrics, result.num_tokens);
+    step_loss += scaled_value;
+    state.total_tokens += result.num_tokens;
+    state.total_samples += static_cast<int64_t>(batch.size());
+    return;
+  }
+  // This rank's share of the whole micro-batch's mean loss (and of its metrics, as TRL's
+  // gather-then-average gives them).
+  (scaled * dp->loss_weight(share, batch)).backward();
+  times.backward += seconds_since(computed);
+  const double fraction = static_cast<double>(share.size()) / static_cast<double>(batch.size());
+  sums.loss += scaled_value * fraction;
+  for (const auto& [name, value] : result.metrics) sums.metrics[name] += value * fraction;
+  sums.tokens += result.num_tokens;
+  sums.samples += static_cast<int64_t>(share.size());
+}
+
 int Trainer::Impl::stop_signal() const {
-  return stop_requested();
+  return dp ? dp->agree_on_stop(stop_requested()) : stop_requested();
 }
 
 void Trainer::Impl::interrupt(int signal) {
@@ -307,28 +370,38 @@ void Trainer::Impl::log_training() {
 }
 
 std::map<std::string, double> Trainer::Impl::evaluate() {
-  const auto began = Clock::now();
-  EvalResult result;
-  {
-    at::NoGradGuard no_grad;
-    result = task.evaluate();
-  }
-  const double runtime = seconds_since(began);
   std::map<std::string, double> metrics_out;
-  for (const auto& [name, value] : result.metrics) {
-    const std::string key = name.rfind("eval_", 0) == 0 ? name : "eval_" + name;
-    metrics_out[key] = value;
-    if (!std::isfinite(value))
-      logger()->warn("evaluation at step {}: {} is {}", state.global_step, key, value);
-  }
   LogEvent event = {{"step", state.global_step}, {"epoch", state.epoch}};
-  for (const auto& [key, value] : metrics_out) event[key] = value;
-  event["eval_runtime"] = runtime;
-  if (runtime > 0 && result.num_samples > 0) {
-    event["eval_samples_per_second"] = static_cast<double>(result.num_samples) / runtime;
+  // Rank 0 evaluates the whole set; the others wait for its results (best-model decisions
+  // must agree everywhere).
+  if (main_rank()) {
+    const auto began = Clock::now();
+    EvalResult result;
+    {
+      at::NoGradGuard no_grad;
+      result = task.evaluate();
+    }
+    const double runtime = seconds_since(began);
+    for (const auto& [name, value] : result.metrics) {
+      const std::string key = name.rfind("eval_", 0) == 0 ? name : "eval_" + name;
+      metrics_out[key] = value;
+      if (!std::isfinite(value))
+        logger()->warn("evaluation at step {}: {} is {}", state.global_step, key, value);
+    }
+    for (const auto& [key, value] : metrics_out) event[key] = value;
+    event["eval_runtime"] = runtime;
+    if (runtime > 0 && result.num_samples > 0) {
+      event["eval_samples_per_second"] = static_cast<double>(result.num_samples) / runtime;
+    }
+    if (runtime > 0 && result.num_batches > 0) {
+      event["eval_steps_per_second"] = static_cast<double>(result.num_batches) / runtime;
+    }
   }
-  if (runtime > 0 && result.num_batches > 0) {
-    event["eval_steps_per_second"] = static_cast<double>(result.num_batches) / runtime;
+  if (dp) {
+    const nlohmann::json shared =
+        dp->broadcast(nlohmann::json{{"event", event}, {"metrics", metrics_out}});
+    event = shared.at("event");
+    metrics_out = shared.at("metrics").get<std::map<std::string, double>>();
   }
   record(event);
   return metrics_out;
@@ -360,6 +433,7 @@ bool Trainer::Impl::update_best(const std::map<std::string, double>& results) {
 
 void Trainer::Impl::record(const LogEvent& event) {
   state.log_history.push_back(event);
+  if (!main_rank()) return;
   metrics->append(event);
   for (auto& sink : sinks) sink->write(event);
   progress->print_above([&] { logger()->info("{}", describe_log_event(event)); });
@@ -408,7 +482,8 @@ TrainResult Trainer::Impl::finish(Clock::time_point start, int64_t first_step,
   for (const auto& [key, value] : result.metrics) event[key] = value;
   record(event);
   if (args.load_best_model_at_end) load_best_model();
-  save_final_model();
+  if (main_rank()) save_final_model();
+  if (dp) dp->barrier();  // no rank exits before the final model is written
   for (auto& sink : sinks) sink->finish();
   result.last_checkpoint = last_checkpoint;
   return result;

@@ -117,22 +117,40 @@ void Trainer::Impl::save_checkpoint() {
       state.best_model_checkpoint = best.string();
     }
   }
-  write_folder_atomically(target, [&](const fs::path& staging) {
-    task.save_model(staging);
-    fs::create_directories(staging);
-    model::write_json_file(staging / kTrainerStateFile, state.trainer_state(plan, args));
-    model::write_json_file(staging / kTrainingArgsFile, args.to_json());
-    if (args.save_only_model) return;
-    safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
-    model::write_json_file(staging / kSchedulerFile,
-                           schedule_json(schedule, args.learning_rate, state.global_step));
-    safetensors::save(staging / kRngStateFile, capture_rng_state());
-    nlohmann::json wizard_state = state.wizard_state(plan);
-    if (task.save_state) wizard_state["recipe_state"] = task.save_state();
-    model::write_json_file(staging / kWizardStateFile, wizard_state);
-  });
+  // A data-parallel checkpoint: rank 0 writes the model, the trainer state and every rank's
+  // RNG state (gathered here), the completion marker last; the barrier keeps every rank
+  // (and so the launcher) from moving on before the checkpoint is complete.
+  std::vector<safetensors::NamedTensors> rank_rng;
+  if (dp && !args.save_only_model) rank_rng = dp->gather(capture_rng_state());
+  if (main_rank()) {
+    write_folder_atomically(target, [&](const fs::path& staging) {
+      task.save_model(staging);
+      fs::create_directories(staging);
+      model::write_json_file(staging / kTrainerStateFile, state.trainer_state(plan, args));
+      model::write_json_file(staging / kTrainingArgsFile, args.to_json());
+      if (!args.save_only_model) {
+        safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
+        model::write_json_file(staging / kSchedulerFile,
+                               schedule_json(schedule, args.learning_rate, state.global_step));
+        safetensors::save(staging / kRngStateFile, capture_rng_state());
+        for (std::size_t r = 1; r < rank_rng.size(); ++r) {
+          safetensors::save(staging / rank_rng_state_file(static_cast<int64_t>(r)), rank_rng[r]);
+        }
+        nlohmann::json wizard_state = state.wizard_state(plan);
+        if (dp) wizard_state["world_size"] = dp->size();
+        if (task.save_state) wizard_state["recipe_state"] = task.save_state();
+        model::write_json_file(staging / kWizardStateFile, wizard_state);
+      }
+      if (dp) {
+        model::write_json_file(staging / kCompleteMarkerFile,
+                               {{"global_step", state.global_step}, {"world_size", dp->size()}});
+      }
+    });
+  }
+  if (dp) dp->barrier();
   last_saved_step = state.global_step;
   last_checkpoint = target;
+  if (!main_rank()) return;
   progress->print_above([&] { logger()->info("saved {}", target.string()); });
   if (args.save_total_limit) {
     const std::optional<fs::path> best = state.best_model_checkpoint
@@ -185,15 +203,31 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
         "this run's",
         saved_schedule.dump(), current_schedule.dump());
   }
-  restore_rng_state(safetensors::File::open(checkpoint / kRngStateFile));
+  restore_rng_state(safetensors::File::open(checkpoint / rng_file_to_restore(checkpoint)));
   try {
     state.restore(trainer_state, wizard_state);
   } catch (const nlohmann::json::exception& error) {
     throw Error(checkpoint.string() + ": trainer_state.json or wizard_state.json lacks a field (" +
                 json_error_reason(error) + "); the checkpoint is damaged or from another program");
   }
-  if (wizard_state.value("micro_batches_per_epoch", plan.micro_batches_per_epoch) !=
-      plan.micro_batches_per_epoch) {
+  const int64_t saved_world = wizard_state.value("world_size", int64_t{1});
+  const int64_t world = dp ? dp->size() : 1;
+  const int64_t saved_batches =
+      wizard_state.value("micro_batches_per_epoch", plan.micro_batches_per_epoch);
+  if (saved_world != world) {
+    // The global batch is per_device_train_batch_size x ranks: the epoch has another number
+    // of micro-batches. Keep the share of the epoch already done.
+    const int64_t next = state.next_micro_batch;
+    state.next_micro_batch =
+        next * plan.micro_batches_per_epoch / std::max<int64_t>(saved_batches, 1);
+    logger()->warn(
+        "the checkpoint was written by {} rank(s), this run has {}: the model and the whole "
+        "optimizer state are restored; the global batch changed, so epoch {} continues at "
+        "micro-batch {} of {} (was {} of {}), and the batches that follow are not those the "
+        "first run would have taken",
+        saved_world, world, state.epoch_index, state.next_micro_batch, plan.micro_batches_per_epoch,
+        next, saved_batches);
+  } else if (saved_batches != plan.micro_batches_per_epoch) {
     logger()->warn(
         "the checkpoint was taken with {} micro-batches per epoch, this run has {}: the data "
         "changed, "
@@ -205,7 +239,17 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
   last_saved_step = state.global_step;
   last_checkpoint = checkpoint;
   resumed = true;
-  metrics->restart(state.log_history);
+  if (metrics) metrics->restart(state.log_history);
+}
+
+// This rank's RNG state file: its own, else (a checkpoint of fewer ranks) rank 0's.
+std::string Trainer::Impl::rng_file_to_restore(const fs::path& checkpoint) const {
+  if (!dp || dp->is_main()) return kRngStateFile;
+  const std::string own = rank_rng_state_file(dp->rank());
+  if (fs::exists(checkpoint / own)) return own;
+  logger()->warn("{} holds no RNG state of rank {}; this rank starts from rank 0's",
+                 checkpoint.string(), dp->rank());
+  return kRngStateFile;
 }
 
 // load_best_model_at_end: the weights of the checkpoint the evaluations picked.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "train/data_parallel.hpp"
 #include "train/run_state.hpp"
 #include "wizard/train/lr_schedule.hpp"
 #include "wizard/train/metrics_log.hpp"
@@ -30,8 +31,12 @@ struct Trainer::Impl {
   std::optional<std::filesystem::path> last_checkpoint;
   int64_t last_saved_step = -1;
   bool resumed = false;
+  std::unique_ptr<detail::DataParallel> dp;  // null in a single-process run
 
   TrainResult train();
+  TrainResult run(std::chrono::steady_clock::time_point start);
+  // Rank 0 of a data-parallel run, or the single process: the one that prints and writes.
+  bool main_rank() const { return !dp || dp->is_main(); }
 
   // --- stopping on request (trainer.cpp) ---
   // The signal of a pending stop request, 0 when none; polled after each optimizer step (the
@@ -43,6 +48,10 @@ struct Trainer::Impl {
   // --- the loop (trainer.cpp) ---
   void check_task() const;
   void run_epoch(int64_t epoch, const std::vector<MicroBatch>& batches, int64_t start, bool& stop);
+  // One micro-batch's forward and backward (this rank's share of it in a data-parallel run);
+  // adds its values to `sums` (data parallel) or to the log window.
+  void micro_step(int64_t epoch, int64_t index, const MicroBatch& batch, bool last_of_window,
+                  detail::StepSums& sums, double& step_loss, StepTimes& times);
   void optimizer_step(int64_t epoch, int64_t micro_batch);
   void end_of_step(bool training_done);
   void end_of_epoch(int64_t epoch);
@@ -62,6 +71,7 @@ struct Trainer::Impl {
   std::optional<std::filesystem::path> choose_checkpoint() const;
   void save_checkpoint();
   void resume(const std::filesystem::path& checkpoint);
+  std::string rng_file_to_restore(const std::filesystem::path& checkpoint) const;
   void load_model_from(const std::filesystem::path& checkpoint);  // the task's or by name
   void load_parameters(const std::filesystem::path& checkpoint);
   void save_final_model();

@@ -14,6 +14,7 @@
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/base/text.hpp"
+#include "wizard/distributed/environment.hpp"
 #include "wizard/train/checkpoint.hpp"
 #include "wizard/train/lr_schedule.hpp"
 
@@ -320,6 +321,14 @@ const std::vector<Field>& fields() {
        }},
       {"no_cuda", "bool", "the old name of use_cpu", [](const A&) { return std::string(); },
        [](const Config&, A&) {}},
+      // --- data parallel ---
+      plain("ddp_backend", "string", &A::ddp_backend,
+            "process group of a data-parallel run: gloo or nccl (default: gloo on the CPU, nccl "
+            "on CUDA)"),
+      plain("ddp_timeout", "int", &A::ddp_timeout,
+            "seconds a data-parallel rank waits for the others before it stops with an error"),
+      plain("ddp_bucket_cap_mb", "int", &A::ddp_bucket_cap_mb,
+            "MB of gradients per all-reduce bucket (started during backward as buckets fill)"),
   };
   return list;
 }
@@ -521,6 +530,12 @@ void check_values(const Config& table, TrainingArguments& args) {
                               std::to_string(TrainingArguments::max_threads()) +
                               ") are accepted; 0 uses every core");
   }
+  if (!args.ddp_backend.empty() && args.ddp_backend != "gloo" && args.ddp_backend != "nccl") {
+    table.fail("ddp_backend", "is \"" + args.ddp_backend +
+                                  "\"; wizard's process groups are \"gloo\" and \"nccl\"");
+  }
+  table.check_int_range("ddp_timeout", args.ddp_timeout, 1, 7 * 24 * 3600);
+  table.check_int_range("ddp_bucket_cap_mb", args.ddp_bucket_cap_mb, 1, 1 << 20);
   // numpy's seeds (and so HF's set_seed) are 32-bit.
   table.check_int_range("seed", args.seed, 0, 4294967295);
   if (args.data_seed) table.check_int_range("data_seed", *args.data_seed, 0, 4294967295);
@@ -644,7 +659,11 @@ int64_t TrainingArguments::max_threads() {
 }
 
 int64_t TrainingArguments::apply_threads() const {
-  const int64_t count = threads == 0 ? usable_cores() : threads;
+  // The ranks of a data-parallel run on one machine share its cores.
+  const int64_t ranks_here = distributed::LaunchEnvironment::current().local_world_size;
+  const int64_t count =
+      threads == 0 ? std::max<int64_t>(usable_cores() / std::max<int64_t>(ranks_here, 1), 1)
+                   : threads;
   at::set_num_threads(static_cast<int>(count));
   return count;
 }
@@ -702,6 +721,9 @@ nlohmann::json TrainingArguments::to_json() const {
       {"data_seed", optional_json(data_seed)},
       {"threads", threads},
       {"use_cpu", use_cpu},
+      {"ddp_backend", ddp_backend.empty() ? nlohmann::json() : nlohmann::json(ddp_backend)},
+      {"ddp_timeout", ddp_timeout},
+      {"ddp_bucket_cap_mb", ddp_bucket_cap_mb},
   };
   json["resume_from_checkpoint"] = resume_skips_damaged            ? nlohmann::json("auto")
                                    : resume_from_latest_checkpoint ? nlohmann::json(true)

@@ -160,13 +160,12 @@ const std::vector<CompatOption>& compat_options() {
       {"average_tokens_across_devices", Shape::boolean, "false", Policy::ignore, anything,
        "losses are averaged by the recipe"},
       // --- distributed training (started torchrun-style; these HF knobs do not apply) ---
-      {"local_rank", Shape::integer, "-1", Policy::ignore, anything, "read from LOCAL_RANK"},
-      {"ddp_backend", Shape::string, "", Policy::ignore, anything, "gloo on CPU, nccl on GPU"},
-      {"ddp_timeout", Shape::integer, "1800", Policy::ignore, anything, "c10d's default"},
+      {"local_rank", Shape::integer, "-1", Policy::ignore, anything,
+       "read from LOCAL_RANK (docs/distributed.md)"},
       {"ddp_find_unused_parameters", Shape::boolean, "", Policy::ignore, anything,
-       "no DDP wrapper"},
-      {"ddp_bucket_cap_mb", Shape::integer, "", Policy::ignore, anything, "no DDP wrapper"},
-      {"ddp_broadcast_buffers", Shape::boolean, "", Policy::ignore, anything, "no DDP wrapper"},
+       "a parameter without a gradient on a rank contributes zeros to the all-reduce"},
+      {"ddp_broadcast_buffers", Shape::boolean, "", Policy::ignore, anything,
+       "every rank loads the same weights, and the models have no buffers that training changes"},
       {"accelerator_config", Shape::table_or_string, "", Policy::ignore, anything, "no Accelerate"},
       {"tpu_num_cores", Shape::integer, "", Policy::ignore, anything, "no TPUs"},
       {"tpu_metrics_debug", Shape::boolean, "false", Policy::ignore, anything, "no TPUs"},
@@ -176,6 +175,9 @@ const std::vector<CompatOption>& compat_options() {
       // --- features wizard does not have: refused unless off ---
       {"deepspeed", Shape::table_or_string, "", Policy::refuse, is_empty,
        "DeepSpeed is not available in wizard; remove the key"},
+      {"optimizer_sharding", Shape::boolean, "false", Policy::refuse, is_false,
+       "sharded optimizer state (ZeRO-1) is not implemented yet (issue 12); every rank keeps the "
+       "whole AdamW state: remove the key"},
       {"fsdp", Shape::string_or_strings, "", Policy::refuse, is_empty,
        "FSDP is not available in wizard; remove the key"},
       {"fsdp_config", Shape::table_or_string, "", Policy::refuse, is_empty,

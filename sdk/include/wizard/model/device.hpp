@@ -1,5 +1,7 @@
 // The device a run computes on, from its config: "auto" (the first CUDA device when this
-// LibTorch has CUDA and a GPU is visible, else the CPU), "cpu", "cuda" or "cuda:N".
+// LibTorch has CUDA and a GPU is visible, else the CPU), "cpu", "cuda" or "cuda:N". In a
+// data-parallel run (wizard/distributed/environment.hpp) "auto" and "cuda" mean the GPU of
+// the rank's LOCAL_RANK.
 #pragma once
 
 #include <c10/core/Device.h>

@@ -24,6 +24,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -75,6 +76,13 @@ class WIZARD_API AdamW {
 
   // Clears gradients and float32 accumulators.
   void zero_grad();
+
+  // Data parallel (wizard/distributed/gradient_reducer.hpp): slot i's gradient summed so far,
+  // in float32 (its accumulator plus its pending gradient; undefined when it has none), and
+  // replacing it by a float32 tensor of the parameter's shape (the ranks' average), which the
+  // next step() uses as it is.
+  at::Tensor gradient_sum(std::size_t slot) const;
+  void set_gradient_sum(std::size_t slot, const at::Tensor& gradient);
 
   const AdamWOptions& options() const { return options_; }
   const NamedParameters& parameters() const { return named_; }

@@ -31,6 +31,10 @@ inline constexpr const char* kOptimizerFile = "optimizer.safetensors";
 inline constexpr const char* kSchedulerFile = "scheduler.json";
 inline constexpr const char* kRngStateFile = "rng_state.safetensors";
 inline constexpr const char* kWizardStateFile = "wizard_state.json";
+// A data-parallel run's checkpoint also holds rng_state_<rank>.safetensors for ranks 1 and up
+// and, written last, checkpoint_complete.json; wizard_state.json names the world_size.
+inline constexpr const char* kCompleteMarkerFile = "checkpoint_complete.json";
+WIZARD_API std::string rank_rng_state_file(int64_t rank);
 
 // "checkpoint-<step>", and the step of such a folder name (nullopt for other names).
 WIZARD_API std::string checkpoint_name(int64_t step);

@@ -73,6 +73,9 @@ struct WIZARD_API TrainingTask {
   std::function<std::vector<MicroBatch>(int64_t epoch)> micro_batches;
   // Forward pass of one micro-batch.
   std::function<StepResult(const MicroBatch&)> compute;
+  // Tokens of one example (an index of a micro-batch), to share a data-parallel run's
+  // micro-batches among the ranks balanced by tokens; unset: shared by example count.
+  std::function<int64_t(int64_t example)> example_tokens;
   // Evaluation on the validation set; required when eval_strategy is not "no".
   std::function<EvalResult()> evaluate;
   // Writes a complete model folder at the given path (e.g. CausalLM::save_pretrained).

@@ -107,8 +107,14 @@ struct WIZARD_API TrainingArguments {
   // --- reproducibility and machine ---
   int64_t seed = 42;
   std::optional<int64_t> data_seed;
-  int64_t threads = 0;  // intra-op threads; 0 = every core this process may use
+  int64_t threads = 0;  // intra-op threads; 0 = every core this process may use (shared
+                        // among the ranks of a data-parallel run on one machine)
   bool use_cpu = false;
+
+  // --- data parallel (launched by torchrun, srun or `wizard launch`: docs/distributed.md) ---
+  std::string ddp_backend;         // "" (gloo on the CPU, nccl on CUDA), "gloo" or "nccl"
+  int64_t ddp_timeout = 1800;      // seconds a collective may wait for the other ranks
+  int64_t ddp_bucket_cap_mb = 25;  // gradient bucket size of the overlapped all-reduce
 
   // Reads `table` (the training_args_spec table) over `defaults` and validates the values.
   // Does not check for unknown keys: the caller checks them against its merged options.

@@ -1,0 +1,140 @@
+// `wizard launch` and torchrun running the CPO recipe on 2 ranks over loopback Gloo: the same
+// losses as one process with the same global batch (per_device_train_batch_size 4 x 2 ranks
+// against 8 x 1). The generated words all have 5 letters, so every rank's share has as many
+// tokens per example as the whole batch and the token-averaged NLL term agrees too; the
+// tolerance (relative 1e-4) covers float32 sums taken in another order over 6 steps.
+// A failing rank is named; SIGINT to the launcher stops every rank with one checkpoint.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "rank_processes.hpp"
+#include "run_outputs.hpp"
+#include "wizard/train/checkpoint.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using wizard::test::RunResult;
+
+fs::path write_config(const std::string& name, const std::string& extra = "") {
+  const fs::path dir = wizard::test::temp_dir(name);
+  std::ofstream(dir / "config.toml")
+      << "spec_class = \"cpo\"\n[transformer_spec]\npretrained_name = \""
+      << wizard::test::tiny_model().string()
+      << "\"\ndevice = \"cpu\"\n[dataset_spec]\nspec_class = \"synthetic\"\nrows = 200\n"
+         "word_length = [5, 5]\n[training_args_spec]\noutput_dir = \"out\"\nbf16 = false\n"
+         "per_device_train_batch_size = 8\nlearning_rate = 5e-3\nlogging_steps = 1\n"
+         "max_steps = 6\nsave_strategy = \"no\"\nthreads = 1\n"
+      << extra;
+  return dir;
+}
+
+RunResult run_shell(const std::string& command, const fs::path& cwd) {
+  FILE* pipe = popen(("cd '" + cwd.string() + "' && " + command + " 2>&1").c_str(), "r");
+  RunResult result;
+  if (!pipe) return result;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    result.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+void expect_same_losses(const fs::path& a, const fs::path& b) {
+  const auto one = wizard::test::metric_series(wizard::test::read_metrics(a), "loss");
+  const auto two = wizard::test::metric_series(wizard::test::read_metrics(b), "loss");
+  ASSERT_EQ(one.size(), 6u);
+  ASSERT_EQ(two.size(), one.size());
+  for (std::size_t i = 0; i < one.size(); ++i)
+    EXPECT_NEAR(one[i], two[i], 1e-4 * std::abs(two[i])) << "step " << i + 1;
+}
+
+TEST(Launch, TwoRanksTrainWithTheLossesOfOneProcess) {
+  const fs::path dir = write_config("launch-cpo");
+  const RunResult single = wizard::test::run_wizard("run config.toml", dir, "timeout 300");
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const RunResult launched = wizard::test::run_wizard(
+      "launch --nproc-per-node 2 --master-port 0 -- run config.toml --set "
+      "training_args_spec.per_device_train_batch_size=4 --set training_args_spec.output_dir=dp",
+      dir, "timeout 300");
+  ASSERT_EQ(launched.exit_code, 0) << launched.output;
+  EXPECT_CONTAINS(launched.output, "data parallel: 2 ranks over gloo");
+  expect_same_losses(dir / "dp", dir / "out");
+  EXPECT_TRUE(fs::exists(dir / "dp" / "model.safetensors"));
+}
+
+TEST(Launch, TorchrunStartsTheSameRun) {
+  const fs::path torchrun = wizard::test::source_dir() / ".venv" / "bin" / "torchrun";
+  if (!fs::exists(torchrun)) GTEST_SKIP() << "no " << torchrun << " (scripts/setup.sh makes it)";
+  const fs::path dir = write_config("torchrun-cpo");
+  const RunResult single = wizard::test::run_wizard("run config.toml", dir, "timeout 300");
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const RunResult launched = run_shell(
+      "timeout 300 '" + torchrun.string() + "' --no-python --nproc-per-node 2 --master-port " +
+          std::to_string(wizard::test::free_port()) + " '" +
+          wizard::test::wizard_binary().string() +
+          "' run config.toml --set training_args_spec.per_device_train_batch_size=4 --set "
+          "training_args_spec.output_dir=dp",
+      dir);
+  ASSERT_EQ(launched.exit_code, 0) << launched.output;
+  expect_same_losses(dir / "dp", dir / "out");
+}
+
+TEST(Launch, AFailingRankIsNamedAndItsStatusReturned) {
+  const fs::path dir = wizard::test::temp_dir("launch-fail");
+  const RunResult result = wizard::test::run_wizard(
+      "launch --nproc-per-node 2 --master-port 0 -- run missing.toml", dir, "timeout 120");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_CONTAINS(result.output, "wizard launch: rank ");
+  EXPECT_CONTAINS(result.output, "exited with status 2");
+}
+
+TEST(Launch, UsageErrorsAreRefused) {
+  const fs::path dir = wizard::test::temp_dir("launch-usage");
+  const RunResult no_command = wizard::test::run_wizard("launch --nproc-per-node 2", dir);
+  EXPECT_EQ(no_command.exit_code, 2);
+  EXPECT_CONTAINS(no_command.output, "name what each rank runs after --");
+  const RunResult bad_node = wizard::test::run_wizard(
+      "launch --nproc-per-node 2 --nnodes 2 --node-rank 2 -- run c.toml", dir);
+  EXPECT_EQ(bad_node.exit_code, 2);
+  EXPECT_CONTAINS(bad_node.output, "--node-rank 2 is outside 0 to --nnodes - 1 (1)");
+}
+
+TEST(Launch, SigintStopsEveryRankAfterTheSameStepWithOneCheckpoint) {
+  const fs::path dir = write_config("launch-sigint", "");
+  const pid_t launcher = wizard::test::start_process(
+      {wizard::test::wizard_binary().string(), "launch", "--nproc-per-node", "2", "--master-port",
+       "0", "--", "run", (dir / "config.toml").string(), "--set",
+       "training_args_spec.max_steps=100000", "--set",
+       "training_args_spec.output_dir=" + (dir / "out").string()},
+      {}, dir / "launch.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  const auto logged_steps = [&]() -> std::size_t {
+    try {
+      return wizard::test::read_metrics(dir / "out").size();
+    } catch (const std::exception&) {
+      return 0;  // not written yet, or a line half written
+    }
+  };
+  while (logged_steps() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(launcher, SIGINT);
+  const auto code = wizard::test::wait_exit(launcher, 120);
+  const std::string log = wizard::test::read_text(dir / "launch.log");
+  EXPECT_EQ(code, 130) << log;
+  EXPECT_CONTAINS(log, "forwarding SIGINT to the ranks");
+  const auto checkpoints = wizard::train::list_checkpoints(dir / "out");
+  ASSERT_EQ(checkpoints.size(), 1u) << log;
+  EXPECT_FALSE(wizard::train::checkpoint_damage(checkpoints.front()));
+  EXPECT_TRUE(fs::exists(checkpoints.front() / wizard::train::kCompleteMarkerFile));
+}
+
+}  // namespace

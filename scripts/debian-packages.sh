@@ -2,11 +2,14 @@
 # (scripts/setup.sh, as root) and unpack them (scripts/gpu-check.sh, without root).
 # Sourced, not run. Names that hold on Debian 12 (bookworm) and 13 (trixie).
 
-# Libraries and headers the tree builds against (tests included).
+# Libraries and headers the tree builds against (tests included). libgloo-dev: only the
+# headers that LibTorch's ProcessGroupGloo.hpp includes (the `torch` wheel lacks them); the
+# code is LibTorch's own Gloo (docs/distributed.md).
 wizard_library_packages=(
   libboost-dev libboost-filesystem-dev libboost-program-options-dev
   libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
   libicu-dev libonig-dev
+  libgloo-dev
   libgtest-dev libgmock-dev
 )
 # Only the micro-benchmarks (WIZARD_BUILD_BENCHMARKS) use it.

@@ -199,6 +199,21 @@ TEST(DataParallel, SigtermStopsEveryRankWithOneCompleteCheckpointAndResumesExact
   expect_same_weights(dir, reference, 0.0);
 }
 
+TEST(DataParallel, ResumingWithAnotherNumberOfRanksSaysWhatChanged) {
+  const fs::path dir = wizard::test::temp_dir("dp-regrow") / "out";
+  ASSERT_EQ(run_ranks(2, dir, {"--batch", "6", "--epochs", "1", "--save-steps", "2"}),
+            std::vector<int>({0, 0}));
+  ASSERT_EQ(run_ranks(3, dir, {"--batch", "6", "--epochs", "2", "--resume"}),
+            std::vector<int>({0, 0, 0}))
+      << rank_log(dir, 0);
+  EXPECT_NE(rank_log(dir, 0).find("the checkpoint was written by 2 rank(s), this run has 3"),
+            std::string::npos)
+      << rank_log(dir, 0);
+  EXPECT_NE(rank_log(dir, 2).find("holds no RNG state of rank 2"), std::string::npos)
+      << rank_log(dir, 2);
+  EXPECT_EQ(series(dir, "loss").size(), 8u);  // 4 steps of the first run, 4 after the resume
+}
+
 // Two network namespaces joined by a veth pair, removed again at the end.
 class TwoMachines {
  public:

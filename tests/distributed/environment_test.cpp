@@ -3,6 +3,8 @@
 
 #include <map>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "wizard/base/error.hpp"
 #include "wizard/distributed/environment.hpp"
@@ -79,25 +81,19 @@ TEST(LaunchEnvironment, InconsistentVariablesAreRefusedByName) {
   EXPECT_NE(missing.find("sets RANK, WORLD_SIZE but not LOCAL_RANK, MASTER_ADDR, MASTER_PORT"),
             std::string::npos)
       << missing;
-  Variables outside = kTorchrun;
-  outside["RANK"] = "4";
-  EXPECT_NE(error_of(outside).find("RANK=4 is outside the world of WORLD_SIZE=4"),
-            std::string::npos);
-  Variables local = kTorchrun;
-  local["LOCAL_RANK"] = "2";
-  EXPECT_NE(error_of(local).find("LOCAL_RANK=2 is outside the world of LOCAL_WORLD_SIZE=2"),
-            std::string::npos);
-  Variables bad_number = kTorchrun;
-  bad_number["WORLD_SIZE"] = "four";
-  EXPECT_NE(error_of(bad_number).find("WORLD_SIZE='four' is not a non-negative integer"),
-            std::string::npos);
-  Variables port = kTorchrun;
-  port["MASTER_PORT"] = "70000";
-  EXPECT_NE(error_of(port).find("MASTER_PORT=70000 is not a TCP port"), std::string::npos);
-  Variables local_world = kTorchrun;
-  local_world["LOCAL_WORLD_SIZE"] = "8";
-  EXPECT_NE(error_of(local_world).find("LOCAL_WORLD_SIZE=8 exceeds the world size 4"),
-            std::string::npos);
+  // torchrun's variables with one changed, and what the error says.
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"RANK", "4", "RANK=4 is outside the world of WORLD_SIZE=4"},
+      {"LOCAL_RANK", "2", "LOCAL_RANK=2 is outside the world of LOCAL_WORLD_SIZE=2"},
+      {"WORLD_SIZE", "four", "WORLD_SIZE='four' is not a non-negative integer"},
+      {"MASTER_PORT", "70000", "MASTER_PORT=70000 is not a TCP port"},
+      {"LOCAL_WORLD_SIZE", "8", "LOCAL_WORLD_SIZE=8 exceeds the world size 4"}};
+  for (const auto& [name, value, message] : cases) {
+    Variables changed = kTorchrun;
+    changed[name] = value;
+    const std::string error = error_of(changed);
+    EXPECT_NE(error.find(message), std::string::npos) << name << "=" << value << ": " << error;
+  }
 }
 
 TEST(LaunchEnvironment, SlurmVariables) {

@@ -77,6 +77,28 @@ TEST(DynamicMap, HoldsBitsandbytesCodes) {
   EXPECT_EQ(code(false, 255), 1.0f);
 }
 
+TEST(BlockwiseQuantisation, CodeSearchIsTheBinarySearch) {
+  // The fused pass's table-started search against torch.bucketize over the bounds, for every
+  // bound, its neighbouring floats, signed zeros, tiny values, +-1 and random values.
+  for (bool is_signed : {true, false}) {
+    const at::Tensor bounds = q8::dynamic_map_bounds(is_signed);
+    std::vector<float> xs = {0.0f, -0.0f, 1.0f, -1.0f, 1e-30f, -1e-30f, 6e-8f, -6e-8f};
+    for (float bound : values_of(bounds)) {
+      xs.insert(xs.end(), {bound, std::nextafter(bound, 2.0f), std::nextafter(bound, -2.0f)});
+    }
+    at::manual_seed(1);
+    const at::Tensor spread = (at::rand({20000}) * 2 - 1) * at::pow(10.0, -at::rand({20000}) * 8);
+    for (float x : values_of(spread)) xs.push_back(x);
+    const at::Tensor x = at::tensor(xs).clamp(-1, 1);
+    const std::vector<int> expected = codes_of(at::bucketize(x, bounds));
+    const auto& search = q8::code_search(is_signed);
+    const std::vector<float> clamped = values_of(x);
+    for (size_t i = 0; i < clamped.size(); ++i) {
+      ASSERT_EQ(search.nearest(clamped[i]), expected[i]) << clamped[i] << " signed " << is_signed;
+    }
+  }
+}
+
 TEST(BlockwiseQuantisation, NearestCodeOfValueOverBlockAbsmax) {
   // Block 0 (256 values): 1.5, -3, 0, 0.75 and zeros: absmax 3, scaled 0.5, -1, 0, 0.25.
   // Nearest signed codes: 0.5 -> 0.50078125 (219; 0.48671875 is farther), -1 -> -0.99296875 (0),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,44 @@ const at::Tensor& dynamic_map_bounds(bool is_signed) {
   static const at::Tensor signed_bounds = make_bounds(dynamic_map(true));
   static const at::Tensor unsigned_bounds = make_bounds(dynamic_map(false));
   return is_signed ? signed_bounds : unsigned_bounds;
+}
+
+CodeSearch::CodeSearch(bool is_signed) {
+  const float* bounds = dynamic_map_bounds(is_signed).data_ptr<float>();
+  std::copy(bounds, bounds + kCodes - 1, bounds_.begin());
+  bounds_[kCodes - 1] = bounds_[kCodes] = std::numeric_limits<float>::infinity();
+  const auto float_of = [](std::uint32_t bits) {
+    float value;
+    std::memcpy(&value, &bits, sizeof value);
+    return value;
+  };
+  // The smallest magnitude a magnitude key covers, as float bits.
+  const auto lowest_bits = [](int key) -> std::uint32_t {
+    if (key == 0) return 0;
+    const int k = key - 1;
+    return (static_cast<std::uint32_t>((k >> kMantissaBits) + kSmallestExponent) << 23) |
+           (static_cast<std::uint32_t>(k & ((1 << kMantissaBits) - 1)) << (23 - kMantissaBits));
+  };
+  const auto bounds_below = [&](float x) {
+    return static_cast<int>(std::lower_bound(bounds, bounds + kCodes - 1, x) - bounds);
+  };
+  for (int key = 0; key < kMagnitudeKeys; ++key) {
+    const float low = float_of(lowest_bits(key));
+    const float high = key + 1 < kMagnitudeKeys ? float_of(lowest_bits(key + 1) - 1) : low;
+    if (bounds_below(high) - bounds_below(low) > 2 ||
+        bounds_below(-low) - bounds_below(-high) > 2) {
+      throw Error("8-bit AdamW: a code-search bucket holds more than two bounds");
+    }
+    // x >= 0 starts from its bucket's lowest value, x < 0 from its most negative.
+    start_[kMagnitudeKeys + key] = static_cast<std::uint8_t>(bounds_below(low));
+    start_[kMagnitudeKeys - 1 - key] = static_cast<std::uint8_t>(bounds_below(-high));
+  }
+}
+
+const CodeSearch& code_search(bool is_signed) {
+  static const CodeSearch signed_search(true);
+  static const CodeSearch unsigned_search(false);
+  return is_signed ? signed_search : unsigned_search;
 }
 
 void quantize_blockwise(const at::Tensor& values, bool is_signed, const at::Tensor& codes,

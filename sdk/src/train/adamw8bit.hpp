@@ -9,7 +9,9 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "train/adamw_cpu.hpp"
 
@@ -28,6 +30,44 @@ const at::Tensor& dynamic_map(bool is_signed);
 
 // The 255 decision bounds between neighbouring codes, (code[i] + code[i + 1]) / 2 in float32.
 const at::Tensor& dynamic_map_bounds(bool is_signed);
+
+// Finds the nearest code fast: a table indexed by x's sign, binary exponent and top 7 mantissa
+// bits holds the number of bounds below the smallest x of that bucket; two branch-free
+// comparisons with the bounds above it finish the count (no bucket holds more than two bounds
+// at the dynamic maps' code spacing; the constructor checks it). The result is exactly the
+// binary search's (torch.bucketize's).
+class CodeSearch {
+ public:
+  explicit CodeSearch(bool is_signed);
+
+  std::uint8_t nearest(float x) const {
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    const int magnitude = magnitude_key(bits & 0x7FFFFFFFu);
+    int index = start_[(bits >> 31) ? kMagnitudeKeys - 1 - magnitude : kMagnitudeKeys + magnitude];
+    index += bounds_[index] < x;
+    index += bounds_[index] < x;
+    return static_cast<std::uint8_t>(index);
+  }
+
+ private:
+  static constexpr int kMantissaBits = 7;
+  static constexpr int kSmallestExponent = 127 - 24;  // biased; magnitudes below 2^-24 share key 0
+  static constexpr int kMagnitudeKeys = 1 + (25 << kMantissaBits);  // up to |x| = 1
+
+  // 0 for |x| < 2^-24, else 1 + (exponent above 2^-24, top mantissa bits); |x| <= 1.
+  static int magnitude_key(std::uint32_t magnitude_bits) {
+    const int exponent = static_cast<int>(magnitude_bits >> 23) - kSmallestExponent;
+    if (exponent < 0) return 0;
+    return 1 + (exponent << kMantissaBits) +
+           static_cast<int>((magnitude_bits >> (23 - kMantissaBits)) & ((1u << kMantissaBits) - 1));
+  }
+
+  std::array<float, kCodes + 1> bounds_;  // the 255 bounds, then two +infinity
+  std::array<std::uint8_t, 2 * kMagnitudeKeys> start_;
+};
+
+const CodeSearch& code_search(bool is_signed);
 
 // Quantises float32 `values` (any shape, any device) into `codes` (uint8, as many elements)
 // and `absmax` (float32 [state_blocks(numel)]), both written in place.

@@ -15,22 +15,13 @@ namespace wizard::train::detail {
 namespace {
 
 constexpr int64_t kGrainBlocks = 128;  // blocks of 256 per parallel task
-
-// The index of the code nearest to `x` (ties to the lower code): the number of bounds below x,
-// found in eight branch-free halvings of the 255 sorted bounds (as torch.bucketize counts).
-inline std::uint8_t nearest_code(const float* __restrict bounds, float x) {
-  int index = 0;
-  for (int half = 128; half > 0; half >>= 1) {
-    index += bounds[index + half - 1] < x ? half : 0;
-  }
-  return static_cast<std::uint8_t>(index);
-}
+constexpr int64_t kLanes = 16;
 
 struct QuantState {
-  const float* map1;     // signed map (first moment)
-  const float* bounds1;  // its decision bounds
-  const float* map2;     // unsigned map (second moment)
-  const float* bounds2;
+  const float* map1;  // signed map (first moment)
+  const CodeSearch* search1;
+  const float* map2;  // unsigned map (second moment)
+  const CodeSearch* search2;
 };
 
 // Blocks [first_block, last_block) of the update. The arithmetic per element is
@@ -52,22 +43,38 @@ WIZARD_VECTOR_CLONES void step_blocks(P* __restrict parameter, float* __restrict
     const int64_t length = std::min(kStateBlock, numel - begin);
     const float old_absmax1 = absmax1[block];
     const float old_absmax2 = absmax2[block];
-    float new_absmax1 = 0.0f;
-    float new_absmax2 = 0.0f;
+    // Dequantise (table lookups), then the update over plain floats (vectorises), then the
+    // new absmax in 16 lanes (max is exact, so the lane order does not matter).
+    for (int64_t j = 0; j < length; ++j) {
+      m_block[j] = q.map1[exp_avg[begin + j]] * old_absmax1;
+      v_block[j] = q.map2[exp_avg_sq[begin + j]] * old_absmax2;
+    }
     for (int64_t j = 0; j < length; ++j) {
       const int64_t i = begin + j;
       const float g = gradient_at<P, kAcc, kGrad>(accumulator, grad, i) * s.grad_scale;
       float p = load_master<P, kMaster>(parameter, master, master_low, i);
       p = p * s.decay_factor;
-      const float m = q.map1[exp_avg[i]] * old_absmax1 * s.beta1 + s.one_minus_beta1 * g;
-      const float v = q.map2[exp_avg_sq[i]] * old_absmax2 * s.beta2 + s.one_minus_beta2 * g * g;
+      const float m = m_block[j] * s.beta1 + s.one_minus_beta1 * g;
+      const float v = v_block[j] * s.beta2 + s.one_minus_beta2 * g * g;
       const float denom = std::sqrt(v) / s.bias_correction2_sqrt + s.eps;
       p = p + s.neg_step_size * (m / denom);
       store_master<P, kMaster>(parameter, master, master_low, i, p);
       m_block[j] = m;
       v_block[j] = v;
-      new_absmax1 = std::max(new_absmax1, std::fabs(m));
-      new_absmax2 = std::max(new_absmax2, std::fabs(v));
+    }
+    float lanes1[kLanes] = {};
+    float lanes2[kLanes] = {};
+    for (int64_t j = 0; j < length; ++j) {
+      const float m = std::fabs(m_block[j]);
+      const float v = std::fabs(v_block[j]);
+      lanes1[j % kLanes] = lanes1[j % kLanes] < m ? m : lanes1[j % kLanes];
+      lanes2[j % kLanes] = lanes2[j % kLanes] < v ? v : lanes2[j % kLanes];
+    }
+    float new_absmax1 = 0.0f;
+    float new_absmax2 = 0.0f;
+    for (int lane = 0; lane < kLanes; ++lane) {
+      new_absmax1 = std::max(new_absmax1, lanes1[lane]);
+      new_absmax2 = std::max(new_absmax2, lanes2[lane]);
     }
     absmax1[block] = new_absmax1;
     absmax2[block] = new_absmax2;
@@ -77,8 +84,8 @@ WIZARD_VECTOR_CLONES void step_blocks(P* __restrict parameter, float* __restrict
     for (int64_t j = 0; j < length; ++j) {
       const float m = std::min(1.0f, std::max(-1.0f, m_block[j] * inverse1));
       const float v = std::min(1.0f, std::max(-1.0f, v_block[j] * inverse2));
-      exp_avg[begin + j] = nearest_code(q.bounds1, m);
-      exp_avg_sq[begin + j] = nearest_code(q.bounds2, v);
+      exp_avg[begin + j] = q.search1->nearest(m);
+      exp_avg_sq[begin + j] = q.search2->nearest(v);
     }
   }
 }
@@ -107,9 +114,8 @@ void fused_adamw8bit_step(const at::Tensor& parameter, const at::Tensor& master,
   const int64_t numel = parameter.numel();
   check_state(exp_avg, exp_avg_absmax, numel, "exp_avg");
   check_state(exp_avg_sq, exp_avg_sq_absmax, numel, "exp_avg_sq");
-  const QuantState q{
-      dynamic_map(true).data_ptr<float>(), dynamic_map_bounds(true).data_ptr<float>(),
-      dynamic_map(false).data_ptr<float>(), dynamic_map_bounds(false).data_ptr<float>()};
+  const QuantState q{dynamic_map(true).data_ptr<float>(), &code_search(true),
+                     dynamic_map(false).data_ptr<float>(), &code_search(false)};
   dispatch_step("fused 8-bit AdamW", parameter, master_low, accumulator, grad, [&](auto kind) {
     using K = decltype(kind);
     using P = typename K::Parameter;

@@ -63,8 +63,8 @@ inline std::uint32_t bits_of_float(float value) {
 // The high half of a split master: the master rounded to the nearest bfloat16, ties away
 // from zero (so that the low half, the difference, always fits 16 bits; see adamw.hpp).
 inline std::uint16_t split_high(float value) {
-  if (value != value) return 0x7FC0;  // NaN stays NaN
-  return static_cast<std::uint16_t>((bits_of_float(value) + 0x8000u) >> 16);
+  const auto rounded = static_cast<std::uint16_t>((bits_of_float(value) + 0x8000u) >> 16);
+  return value != value ? std::uint16_t{0x7FC0} : rounded;  // NaN stays NaN (a select)
 }
 
 // The float32 master of element i.

@@ -116,23 +116,21 @@ void fused_adamw8bit_step(const at::Tensor& parameter, const at::Tensor& master,
   check_state(exp_avg_sq, exp_avg_sq_absmax, numel, "exp_avg_sq");
   const QuantState q{dynamic_map(true).data_ptr<float>(), &code_search(true),
                      dynamic_map(false).data_ptr<float>(), &code_search(false)};
-  dispatch_step("fused 8-bit AdamW", parameter, master_low, accumulator, grad, [&](auto kind) {
-    using K = decltype(kind);
-    using P = typename K::Parameter;
-    P* p = data<P>(parameter);
-    float* w = data<float>(master);
-    std::int16_t* low = data<std::int16_t>(master_low);
-    const float* a = data<float>(accumulator);
-    const P* g = data<P>(grad);
-    std::uint8_t* m = data<std::uint8_t>(exp_avg);
-    float* m_absmax = data<float>(exp_avg_absmax);
-    std::uint8_t* v = data<std::uint8_t>(exp_avg_sq);
-    float* v_absmax = data<float>(exp_avg_sq_absmax);
-    at::parallel_for(0, state_blocks(numel), kGrainBlocks, [&](int64_t first, int64_t last) {
-      step_blocks<P, K::master, K::accumulator, K::grad>(p, w, low, a, g, m, m_absmax, v, v_absmax,
-                                                         q, scalars, numel, first, last);
-    });
-  });
+  dispatch_step("fused 8-bit AdamW", parameter, master, master_low, accumulator, grad,
+                [&](auto kind, const auto& t) {
+                  using K = decltype(kind);
+                  using P = typename K::Parameter;
+                  std::uint8_t* m = data<std::uint8_t>(exp_avg);
+                  float* m_absmax = data<float>(exp_avg_absmax);
+                  std::uint8_t* v = data<std::uint8_t>(exp_avg_sq);
+                  float* v_absmax = data<float>(exp_avg_sq_absmax);
+                  at::parallel_for(0, state_blocks(numel), kGrainBlocks,
+                                   [&](int64_t first, int64_t last) {
+                                     step_blocks<P, K::master, K::accumulator, K::grad>(
+                                         t.parameter, t.master, t.master_low, t.accumulator, t.grad,
+                                         m, m_absmax, v, v_absmax, q, scalars, numel, first, last);
+                                   });
+                });
 }
 
 }  // namespace wizard::train::detail

@@ -124,20 +124,18 @@ void fused_adamw_step(const at::Tensor& parameter, const at::Tensor& master,
                       const at::Tensor& master_low, const at::Tensor& accumulator,
                       const at::Tensor& grad, const at::Tensor& exp_avg,
                       const at::Tensor& exp_avg_sq, const AdamWScalars& scalars) {
-  dispatch_step("fused AdamW", parameter, master_low, accumulator, grad, [&](auto kind) {
-    using K = decltype(kind);
-    using P = typename K::Parameter;
-    P* p = data<P>(parameter);
-    float* w = data<float>(master);
-    std::int16_t* low = data<std::int16_t>(master_low);
-    const float* a = data<float>(accumulator);
-    const P* g = data<P>(grad);
-    float* m = data<float>(exp_avg);
-    float* v = data<float>(exp_avg_sq);
-    at::parallel_for(0, parameter.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      step_range<P, K::master, K::accumulator, K::grad>(p, w, low, a, g, m, v, scalars, begin, end);
-    });
-  });
+  dispatch_step("fused AdamW", parameter, master, master_low, accumulator, grad,
+                [&](auto kind, const auto& t) {
+                  using K = decltype(kind);
+                  using P = typename K::Parameter;
+                  float* m = data<float>(exp_avg);
+                  float* v = data<float>(exp_avg_sq);
+                  at::parallel_for(0, parameter.numel(), kGrain, [&](int64_t begin, int64_t end) {
+                    step_range<P, K::master, K::accumulator, K::grad>(
+                        t.parameter, t.master, t.master_low, t.accumulator, t.grad, m, v, scalars,
+                        begin, end);
+                  });
+                });
 }
 
 }  // namespace wizard::train::detail

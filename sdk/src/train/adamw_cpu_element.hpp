@@ -108,22 +108,37 @@ struct StepKind {
   static constexpr bool grad = kGrad;
 };
 
+// The raw pointers of one parameter's tensors (null where a tensor is undefined).
+template <class P>
+struct StepTensors {
+  P* parameter;
+  float* master;
+  std::int16_t* master_low;
+  const float* accumulator;
+  const P* grad;
+};
+
 template <class P, Master kMaster, class Body>
-void dispatch_gradients(const at::Tensor& accumulator, const at::Tensor& grad, Body&& body) {
+void dispatch_gradients(const at::Tensor& parameter, const at::Tensor& master,
+                        const at::Tensor& master_low, const at::Tensor& accumulator,
+                        const at::Tensor& grad, Body&& body) {
+  const StepTensors<P> t{data<P>(parameter), data<float>(master), data<std::int16_t>(master_low),
+                         data<float>(accumulator), data<P>(grad)};
   if (accumulator.defined() && grad.defined()) {
-    body(StepKind<P, kMaster, true, true>{});
+    body(StepKind<P, kMaster, true, true>{}, t);
   } else if (accumulator.defined()) {
-    body(StepKind<P, kMaster, true, false>{});
+    body(StepKind<P, kMaster, true, false>{}, t);
   } else {
-    body(StepKind<P, kMaster, false, true>{});
+    body(StepKind<P, kMaster, false, true>{}, t);
   }
 }
 
-// Calls body(StepKind<...>{}) for `parameter` (float, bfloat16 with a whole or split master, or
-// half); `pass` names the caller in errors.
+// Calls body(StepKind<...>{}, StepTensors<P>) for `parameter` (float, bfloat16 with a whole or
+// split master, or half); `pass` names the caller in errors.
 template <class Body>
-void dispatch_step(const char* pass, const at::Tensor& parameter, const at::Tensor& master_low,
-                   const at::Tensor& accumulator, const at::Tensor& grad, Body&& body) {
+void dispatch_step(const char* pass, const at::Tensor& parameter, const at::Tensor& master,
+                   const at::Tensor& master_low, const at::Tensor& accumulator,
+                   const at::Tensor& grad, Body&& body) {
   if (grad.defined() && grad.scalar_type() != parameter.scalar_type()) {
     throw Error(std::string(pass) + ": the gradient's dtype differs from its parameter's");
   }
@@ -133,17 +148,21 @@ void dispatch_step(const char* pass, const at::Tensor& parameter, const at::Tens
   }
   switch (dtype) {
     case at::kFloat:
-      dispatch_gradients<float, Master::own>(accumulator, grad, body);
+      dispatch_gradients<float, Master::own>(parameter, master, master_low, accumulator, grad,
+                                             body);
       break;
     case at::kBFloat16:
       if (master_low.defined()) {
-        dispatch_gradients<c10::BFloat16, Master::split>(accumulator, grad, body);
+        dispatch_gradients<c10::BFloat16, Master::split>(parameter, master, master_low, accumulator,
+                                                         grad, body);
       } else {
-        dispatch_gradients<c10::BFloat16, Master::whole>(accumulator, grad, body);
+        dispatch_gradients<c10::BFloat16, Master::whole>(parameter, master, master_low, accumulator,
+                                                         grad, body);
       }
       break;
     case at::kHalf:
-      dispatch_gradients<c10::Half, Master::whole>(accumulator, grad, body);
+      dispatch_gradients<c10::Half, Master::whole>(parameter, master, master_low, accumulator, grad,
+                                                   body);
       break;
     default:
       throw Error(std::string(pass) + ": unsupported parameter dtype " + c10::toString(dtype));

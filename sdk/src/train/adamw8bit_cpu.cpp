@@ -52,15 +52,9 @@ WIZARD_VECTOR_CLONES void step_blocks(P* __restrict parameter, float* __restrict
     for (int64_t j = 0; j < length; ++j) {
       const int64_t i = begin + j;
       const float g = gradient_at<P, kAcc, kGrad>(accumulator, grad, i) * s.grad_scale;
-      float p = load_master<P, kMaster>(parameter, master, master_low, i);
-      p = p * s.decay_factor;
-      const float m = m_block[j] * s.beta1 + s.one_minus_beta1 * g;
-      const float v = v_block[j] * s.beta2 + s.one_minus_beta2 * g * g;
-      const float denom = std::sqrt(v) / s.bias_correction2_sqrt + s.eps;
-      p = p + s.neg_step_size * (m / denom);
+      const float p = adamw_element(load_master<P, kMaster>(parameter, master, master_low, i), g,
+                                    m_block[j], v_block[j], s);
       store_master<P, kMaster>(parameter, master, master_low, i, p);
-      m_block[j] = m;
-      v_block[j] = v;
     }
     float lanes1[kLanes] = {};
     float lanes2[kLanes] = {};

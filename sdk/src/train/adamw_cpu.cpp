@@ -19,8 +19,7 @@ namespace {
 constexpr int64_t kGrain = 32768;        // elements per parallel task
 constexpr int64_t kNormBlock = 1 << 16;  // elements per partial sum of the norm
 
-// The arithmetic order follows torch's ops: mul_(decay); mul_(beta1).add_(g, alpha);
-// mul_(beta2).addcmul_(g, g, value); (sqrt(v) / bc2_sqrt).add_(eps); addcdiv_(m, denom, value).
+// Elements [begin, end) of the update (adamw_element's arithmetic).
 template <class P, Master kMaster, bool kAcc, bool kGrad>
 WIZARD_VECTOR_CLONES void step_range(P* __restrict parameter, float* __restrict master,
                                      std::int16_t* __restrict master_low,
@@ -29,12 +28,10 @@ WIZARD_VECTOR_CLONES void step_range(P* __restrict parameter, float* __restrict 
                                      const AdamWScalars s, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) {
     const float g = gradient_at<P, kAcc, kGrad>(accumulator, grad, i) * s.grad_scale;
-    float p = load_master<P, kMaster>(parameter, master, master_low, i);
-    p = p * s.decay_factor;
-    const float m = exp_avg[i] * s.beta1 + s.one_minus_beta1 * g;
-    const float v = exp_avg_sq[i] * s.beta2 + s.one_minus_beta2 * g * g;
-    const float denom = std::sqrt(v) / s.bias_correction2_sqrt + s.eps;
-    p = p + s.neg_step_size * (m / denom);
+    float m = exp_avg[i];
+    float v = exp_avg_sq[i];
+    const float p =
+        adamw_element(load_master<P, kMaster>(parameter, master, master_low, i), g, m, v, s);
     exp_avg[i] = m;
     exp_avg_sq[i] = v;
     store_master<P, kMaster>(parameter, master, master_low, i, p);

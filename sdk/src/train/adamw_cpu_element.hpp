@@ -7,10 +7,12 @@
 #include <c10/util/BFloat16.h>
 #include <c10/util/Half.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "train/adamw_cpu.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::train::detail {
@@ -96,6 +98,17 @@ inline void store_master(P* __restrict parameter, float* __restrict master,
     master_low[i] = static_cast<std::int16_t>(
         static_cast<std::int32_t>(bits_of_float(p) - (static_cast<std::uint32_t>(high) << 16)));
   }
+}
+
+// One element's update of master p with gradient g, moments m and v updated in place. The
+// arithmetic order follows torch's ops: mul_(decay); mul_(beta1).add_(g, alpha);
+// mul_(beta2).addcmul_(g, g, value); (sqrt(v) / bc2_sqrt).add_(eps); addcdiv_(m, denom, value).
+inline float adamw_element(float p, float g, float& m, float& v, const AdamWScalars& s) {
+  p = p * s.decay_factor;
+  m = m * s.beta1 + s.one_minus_beta1 * g;
+  v = v * s.beta2 + s.one_minus_beta2 * g * g;
+  const float denom = std::sqrt(v) / s.bias_correction2_sqrt + s.eps;
+  return p + s.neg_step_size * (m / denom);
 }
 
 // One instantiation of a fused pass: the parameter's element type, where its master lives, and

@@ -25,6 +25,8 @@ GemmRate measure_bf16_gemm(std::int64_t size = 2048, int repeats = 8);
 bool restart_peak_rss();
 // getrusage's peak resident set size, in bytes.
 std::int64_t peak_rss_bytes();
+// The resident set size now (/proc/self/statm), in bytes; 0 where it cannot be read.
+std::int64_t current_rss_bytes();
 
 // Figures over the timed steps of one mode.
 struct StepStats {

@@ -1,7 +1,8 @@
 // `wizard bench CONFIG`: times the recipe's training step on the config's model and data
 // (or generated data), and prints non-padding tokens/s, step time, peak RSS and model FLOP
 // utilisation against this machine's bfloat16 matrix product rate, measured in the same
-// command; with --baseline also the recipe's baseline step, side by side.
+// command; with --baseline also the recipe's baseline step, side by side; with --memory the
+// bytes held by kind.
 #include <unistd.h>
 
 #include <ATen/Parallel.h>
@@ -110,6 +111,8 @@ struct ModeResult {
   std::string description;
   StepStats stats;
   std::optional<std::int64_t> peak_rss;  // unset when the count could not be restarted
+  std::int64_t start_rss = 0;            // resident when the mode started
+  std::optional<BenchMemory> memory;     // with --memory, where the recipe accounts for it
 };
 
 std::string gib(std::int64_t bytes) {
@@ -157,6 +160,43 @@ void print_mode(const ModeResult& r, double gemm_rate, std::int64_t warmup) {
             << "% of the bf16 GEMM rate ("
             << significant(s.flops / static_cast<double>(s.steps) / 1e12, 2)
             << " TFLOP per step)\n";
+}
+
+std::string bytes_line(const std::string& label, std::int64_t bytes, const std::string& note) {
+  char text[160];
+  std::snprintf(text, sizeof text, "    %-18s %13lld B = %9s", label.c_str(),
+                static_cast<long long>(bytes), gib(bytes).c_str());
+  return std::string(text) + (note.empty() ? "" : "  (" + note + ")") + "\n";
+}
+
+std::string millions(std::int64_t count) {
+  return fixed(static_cast<double>(count) / 1e6, 1) + " M";
+}
+
+// --memory: the step's bytes by kind, and the activations as what the peak held beyond them.
+void print_memory(const ModeResult& r) {
+  std::cout << "  memory (--memory)\n";
+  if (!r.memory) {
+    std::cout << "    not reported: this recipe does not account for its memory\n";
+    return;
+  }
+  const BenchMemory& m = *r.memory;
+  const std::int64_t held = m.master_weights + m.gradients + m.optimizer_state;
+  std::cout << bytes_line("weights", m.weights,
+                          millions(m.parameters) + " parameters, " +
+                              millions(m.trainable_parameters) + " trainable")
+            << bytes_line("master weights", m.master_weights, "")
+            << bytes_line("gradients", m.gradients, "trainable parameters only")
+            << bytes_line("optimizer state", m.optimizer_state, "");
+  if (!r.peak_rss) {
+    std::cout << "    activations        not measured (/proc/self/clear_refs refused)\n";
+    return;
+  }
+  const std::int64_t activations = std::max<std::int64_t>(0, *r.peak_rss - r.start_rss - held);
+  std::cout << bytes_line("activations", activations,
+                          "peak RSS - RSS at start - masters, gradients, state")
+            << bytes_line("RSS at start", r.start_rss, "weights, libraries, data, allocator caches")
+            << bytes_line("peak RSS", *r.peak_rss, "");
 }
 
 void print_ratio(const ModeResult& wizard, const ModeResult& baseline) {
@@ -213,18 +253,23 @@ int execute_bench(const po::variables_map& vm) {
   modes.push_back(BenchMode::standard);  // last: anything the baseline left counts against it
   std::vector<ModeResult> results;
   for (const BenchMode mode : modes) {
-    ModeResult result{mode, bench->describe(mode), {}, std::nullopt};
+    ModeResult result{mode, bench->describe(mode), {}, std::nullopt, 0, std::nullopt};
     logger()->info("bench: {} warm-up + {} timed steps: {}", warmup, steps, result.description);
     const bool restarted = restart_peak_rss();
+    result.start_rss = current_rss_bytes();
     result.stats = step_stats(bench->run(mode, warmup, steps));
     if (restarted) result.peak_rss = peak_rss_bytes();
+    if (vm.count("memory")) result.memory = bench->memory();
     results.push_back(result);
   }
   const GemmRate gemm_after = measure_bf16_gemm();
   const double gemm_rate = std::max(gemm_before.best, gemm_after.best);
 
   print_gemm(gemm_before, gemm_after);
-  for (const auto& result : results) print_mode(result, gemm_rate, warmup);
+  for (const auto& result : results) {
+    print_mode(result, gemm_rate, warmup);
+    if (vm.count("memory")) print_memory(result);
+  }
   if (results.size() == 2) print_ratio(results[1], results[0]);
   std::cout << "load average at end: " << load_average() << "\n";
   return 0;
@@ -236,8 +281,8 @@ Command bench_command() {
   Command command;
   command.name = "bench";
   command.synopsis =
-      "bench CONFIG [--set k=v]... [--steps N] [--warmup W] [--baseline] [--synthetic "
-      "[--negatives K]]";
+      "bench CONFIG [--set k=v]... [--steps N] [--warmup W] [--baseline] [--memory] "
+      "[--synthetic [--negatives K]]";
   command.summary = "time training steps: tokens/s, step time, peak RSS, FLOP utilisation";
   command.details =
       "Trains W + N optimizer steps on the config's model and data through the same\n"
@@ -256,6 +301,9 @@ Command bench_command() {
         "also time the recipe's baseline (cpo: TRL's padded batch, prompts computed twice, "
         "full-vocabulary logits) and print the ratio")(
         "synthetic", "generated random-text pairs instead of the config's dataset_spec")(
+        "memory",
+        "also print the bytes of weights, master weights, gradients, optimizer state and "
+        "activations (the peak RSS beyond the rest)")(
         "prompt-length", po::value<std::string>()->default_value("64:256"),
         "with --synthetic: prompt length range MIN:MAX in tokens")(
         "answer-length", po::value<std::string>()->default_value("32:256"),

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "cpo_training.hpp"
@@ -85,6 +86,28 @@ class StepTimer {
   std::vector<BenchStep> steps_;
 };
 
+// The model's parameters (all, as stored) and what the optimizer holds for the trainable ones.
+// Parameters the optimizer updates outside the model (none for cpo) count as weights too.
+BenchMemory memory_of(const model::CausalLM& model, const train::AdamW& optimizer) {
+  BenchMemory memory;
+  std::set<const void*> seen;
+  const auto add_weight = [&](const at::Tensor& parameter) {
+    if (!seen.insert(parameter.data_ptr()).second) return;  // a tied weight counts once
+    memory.parameters += parameter.numel();
+    memory.weights += parameter.numel() * static_cast<std::int64_t>(parameter.element_size());
+  };
+  for (const auto& entry : model.named_parameters()) add_weight(entry.second);
+  for (const auto& entry : optimizer.parameters()) {
+    add_weight(entry.second);
+    memory.trainable_parameters += entry.second.numel();
+  }
+  const train::AdamW::Memory held = optimizer.memory();
+  memory.master_weights = held.masters;
+  memory.gradients = held.gradients;
+  memory.optimizer_state = held.state;
+  return memory;
+}
+
 }  // namespace
 
 CpoBench::CpoBench(CpoBenchParts parts, std::filesystem::path scratch_dir)
@@ -162,7 +185,9 @@ std::vector<BenchStep> CpoBench::run(BenchMode mode, std::int64_t warmup, std::i
   };
   training.save_final_model = false;
   training.progress = train::ProgressDisplay::Mode::off;
-  train::Trainer(args, std::move(training)).train();
+  train::Trainer trainer(args, std::move(training));
+  trainer.train();
+  memory_ = memory_of(model, *trainer.optimizer());
   return timer.steps();
 }
 

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cpo_settings.hpp"
@@ -39,6 +40,7 @@ class CpoBench : public RecipeBench {
 
   std::string describe(BenchMode mode) const override;
   std::vector<BenchStep> run(BenchMode mode, std::int64_t warmup, std::int64_t steps) override;
+  std::optional<BenchMemory> memory() const override { return memory_; }
 
  private:
   preference::PairScoringOptions scoring(BenchMode mode) const;
@@ -48,6 +50,7 @@ class CpoBench : public RecipeBench {
 
   CpoBenchParts parts_;
   std::filesystem::path scratch_dir_;
+  std::optional<BenchMemory> memory_;
 };
 
 }  // namespace wizard::cpo

@@ -2,6 +2,7 @@
 // left alone, and bad options are usage errors (exit code 2).
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 
 #include "run_outputs.hpp"
@@ -58,6 +59,48 @@ TEST(Bench, RunsTheConfigsOwnDataWithoutBaseline) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_GT(figure(r.output, "non-padding tokens/s"), 0) << r.output;
   EXPECT_EQ(r.output.find("baseline:"), std::string::npos) << r.output;
+}
+
+namespace {
+
+// The byte count printed after `label` in the --memory section.
+std::int64_t bytes_after(const std::string& text, const std::string& label) {
+  const std::regex pattern(label + R"(\s+([0-9]+) B = )");
+  std::smatch match;
+  return std::regex_search(text, match, pattern) ? std::stoll(match[1]) : -1;
+}
+
+}  // namespace
+
+TEST(Bench, MemoryReportsBytesByKind) {
+  // The tiny model trains every parameter: gradients take what the weights take, float32
+  // moments 8 bytes per parameter; 8-bit moments 2 bytes (+ absmax) where a parameter has at
+  // least 4096 elements, so far less.
+  const fs::path dir = synthetic_config("bench-memory", "");
+  std::map<std::string, std::int64_t> state;
+  for (const char* optim : {"adamw_torch", "adamw_8bit"}) {
+    SCOPED_TRACE(optim);
+    const auto r = run_wizard(std::string("bench config.toml --steps 1 --warmup 0 --memory "
+                                          "--set training_args_spec.optim=") +
+                                  optim,
+                              dir);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string& out = r.output;
+    ASSERT_NE(out.find("memory (--memory)"), std::string::npos) << out;
+    const std::int64_t weights = bytes_after(out, "weights");
+    EXPECT_GT(weights, 0) << out;
+    EXPECT_EQ(bytes_after(out, "gradients"), weights) << out;
+    EXPECT_GE(bytes_after(out, "master weights"), 0) << out;
+    EXPECT_GE(bytes_after(out, "activations"), 0) << out;
+    EXPECT_GT(bytes_after(out, "peak RSS"), bytes_after(out, "RSS at start")) << out;
+    const std::regex parameters(R"(([0-9.]+) M parameters, ([0-9.]+) M trainable)");
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(out, match, parameters)) << out;
+    EXPECT_EQ(match[1], match[2]);
+    state[optim] = bytes_after(out, "optimizer state");
+  }
+  EXPECT_LT(state["adamw_8bit"] * 3, state["adamw_torch"]);
+  EXPECT_GT(state["adamw_8bit"], state["adamw_torch"] / 4);
 }
 
 TEST(Bench, BadOptionsAreUsageErrors) {

@@ -1,5 +1,6 @@
 // AdamW step time: the fused CPU pass against torch's op sequence, for float32 and bfloat16
-// parameters (with float32 masters). A plain timed program:
+// parameters (with float32 masters), and the fused pass with 8-bit moments. A plain timed
+// program:
 //   bench_adamw [millions of params] [threads]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -18,8 +19,8 @@ struct Times {
   double step = 0;
 };
 
-Times time_steps(wizard::train::AdamWKernel kernel, at::ScalarType dtype, int64_t numel,
-                 int steps) {
+Times time_steps(wizard::train::AdamWKernel kernel, at::ScalarType dtype, int64_t numel, int steps,
+                 int state_bits = 32) {
   // A few tensors of the sizes a decoder layer has.
   wizard::train::NamedParameters parameters;
   const int64_t parts = 8;
@@ -27,7 +28,7 @@ Times time_steps(wizard::train::AdamWKernel kernel, at::ScalarType dtype, int64_
     at::Tensor p = at::randn({numel / parts}).to(dtype).set_requires_grad(true);
     parameters.emplace_back("layer." + std::to_string(i) + ".weight", p);
   }
-  wizard::train::AdamW optimizer(parameters, {0.9, 0.999, 1e-8, 0.01}, kernel);
+  wizard::train::AdamW optimizer(parameters, {0.9, 0.999, 1e-8, 0.01, state_bits}, kernel);
   Times total;
   using Clock = std::chrono::steady_clock;
   for (int s = 0; s < steps + 1; ++s) {
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   for (auto dtype : {at::kFloat, at::kBFloat16}) {
     const Times fused = time_steps(wizard::train::AdamWKernel::fused_cpu, dtype, numel, 5);
     const Times aten = time_steps(wizard::train::AdamWKernel::aten, dtype, numel, 5);
+    const Times eight = time_steps(wizard::train::AdamWKernel::fused_cpu, dtype, numel, 5, 8);
     const auto per_param = [&](double seconds) {
       return 1e9 * seconds / static_cast<double>(numel);
     };
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
         "speed-up %.1fx\n",
         c10::toString(dtype), per_param(fused.norm), per_param(fused.step), per_param(aten.norm),
         per_param(aten.step), (aten.norm + aten.step) / (fused.norm + fused.step));
+    std::printf("%-9s fused 8-bit: norm %.2f + step %.2f ns/param\n", c10::toString(dtype),
+                per_param(eight.norm), per_param(eight.step));
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "train_test_support.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/model/init_model.hpp"
+#include "wizard/model/safetensors.hpp"
 #include "wizard/train/checkpoint.hpp"
 #include "wizard/train/trainer.hpp"
 
@@ -79,6 +80,7 @@ struct Case {
   int64_t batch;
   int64_t accumulation;
   bool gradient_checkpointing;
+  const char* optim = "adamw_torch";
 };
 
 // ctest's test list shows the parameter: its name rather than its bytes.
@@ -107,6 +109,7 @@ TEST_P(ModelResume, ResumedRunEqualsTheUninterruptedRun) {
   args.save_strategy = Interval::steps;
   args.save_steps = 3;
   args.threads = 2;
+  args.optim = c.optim;
   const int64_t calls_per_step = c.accumulation;
   const int64_t steps = 2 * (16 / c.batch / c.accumulation);
 
@@ -122,6 +125,11 @@ TEST_P(ModelResume, ResumedRunEqualsTheUninterruptedRun) {
   EXPECT_THROW(Trainer(args, interrupted.task(c.batch, 4 * calls_per_step + 1)).train(),
                std::runtime_error);
   ASSERT_EQ(wizard::train::latest_checkpoint(args.output_dir), args.output_dir / "checkpoint-3");
+  // 8-bit AdamW saves its moments as the uint8 codes it holds (the embedding has >= 4096 elements).
+  const auto state =
+      wizard::safetensors::File::open(args.output_dir / "checkpoint-3" / "optimizer.safetensors");
+  EXPECT_EQ(state.info("exp_avg.model.embed_tokens.weight").dtype,
+            args.optimizer_state_bits() == 8 ? at::kByte : at::kFloat);
 
   LanguageModelRun resumed(model_folder, c.dtype);  // the initial weights: resume replaces them
   resumed.model.set_gradient_checkpointing(c.gradient_checkpointing);
@@ -144,8 +152,9 @@ TEST_P(ModelResume, ResumedRunEqualsTheUninterruptedRun) {
   EXPECT_TRUE(at::equal(saved.named_parameters()[0].second, actual[0].second));
 }
 
-INSTANTIATE_TEST_SUITE_P(Runs, ModelResume,
-                         ::testing::Values(Case{"float32", at::kFloat, 2, 1, false},
-                                           Case{"bfloat16_accumulation_checkpointing",
-                                                at::kBFloat16, 2, 2, true}),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(
+    Runs, ModelResume,
+    ::testing::Values(Case{"float32", at::kFloat, 2, 1, false},
+                      Case{"bfloat16_accumulation_checkpointing", at::kBFloat16, 2, 2, true},
+                      Case{"bfloat16_8bit_adamw", at::kBFloat16, 2, 1, false, "adamw_8bit"}),
+    [](const auto& info) { return std::string(info.param.name); });

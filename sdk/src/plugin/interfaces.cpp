@@ -14,6 +14,10 @@ Plugin::~Plugin() = default;
 PluginHost::~PluginHost() = default;
 Recipe::~Recipe() = default;
 RecipeBench::~RecipeBench() = default;
+
+std::optional<BenchMemory> RecipeBench::memory() const {
+  return std::nullopt;
+}
 DataSource::~DataSource() = default;
 Sampler::~Sampler() = default;
 Loss::~Loss() = default;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "train/adamw8bit.hpp"
 #include "train/adamw_cpu.hpp"
 #include "wizard/base/error.hpp"
 
@@ -100,6 +101,10 @@ bool applies_weight_decay(const std::string& parameter_name) {
 
 AdamW::AdamW(NamedParameters parameters, AdamWOptions options, AdamWKernel kernel)
     : named_(std::move(parameters)), options_(options), kernel_(kernel) {
+  if (options_.state_bits != 32 && options_.state_bits != 8) {
+    throw Error("AdamW: state_bits is " + std::to_string(options_.state_bits) +
+                "; it must be 32 (float32 moments) or 8 (blockwise 8-bit moments)");
+  }
   std::set<const void*> seen;
   for (const auto& [name, parameter] : named_) {
     if (!parameter.defined() || !parameter.requires_grad() || !parameter.is_leaf()) {
@@ -130,6 +135,25 @@ AdamW::AdamW(NamedParameters parameters, AdamWOptions options, AdamWKernel kerne
 bool AdamW::split_master(const at::Tensor& parameter) const {
   return kernel_ != AdamWKernel::aten && parameter.scalar_type() == at::kBFloat16 &&
          detail::fused_cpu_tensor(parameter);
+}
+
+bool AdamW::wants_eight_bit(const Slot& slot) const {
+  return options_.state_bits == 8 && slot.parameter.numel() >= detail::kMin8BitNumel;
+}
+
+// Zero moments; 8-bit ones as codes with a zero absmax (every code then dequantises to 0).
+void AdamW::create_state(Slot& slot) const {
+  const auto options = slot.parameter.options();
+  if (wants_eight_bit(slot)) {
+    const int64_t blocks = detail::state_blocks(slot.parameter.numel());
+    slot.exp_avg = at::zeros(slot.parameter.sizes(), options.dtype(at::kByte));
+    slot.exp_avg_sq = at::zeros(slot.parameter.sizes(), options.dtype(at::kByte));
+    slot.exp_avg_absmax = at::zeros({blocks}, options.dtype(at::kFloat));
+    slot.exp_avg_sq_absmax = at::zeros({blocks}, options.dtype(at::kFloat));
+  } else {
+    slot.exp_avg = at::zeros(slot.parameter.sizes(), options.dtype(at::kFloat));
+    slot.exp_avg_sq = at::zeros(slot.parameter.sizes(), options.dtype(at::kFloat));
+  }
 }
 
 bool AdamW::fused(const Slot& slot) const {
@@ -177,11 +201,7 @@ void AdamW::step(double lr, float grad_scale) {
   std::vector<Slot*> aten_slots;
   for (Slot& slot : slots_) {
     if (!has_gradient(slot)) continue;
-    if (!slot.exp_avg.defined()) {
-      const auto options = slot.parameter.options().dtype(at::kFloat);
-      slot.exp_avg = at::zeros(slot.parameter.sizes(), options);
-      slot.exp_avg_sq = at::zeros(slot.parameter.sizes(), options);
-    }
+    if (!slot.exp_avg.defined()) create_state(slot);
     if (fused(slot)) {
       step_fused(slot, lr, grad_scale);
     } else {
@@ -207,12 +227,19 @@ void AdamW::step_fused(Slot& slot, double lr, float grad_scale) {
   s.eps = static_cast<float>(options_.eps);
   s.neg_step_size = static_cast<float>(-(lr / (1.0 - std::pow(options_.beta1, step))));
   s.grad_scale = grad_scale;
-  detail::fused_adamw_step(slot.parameter, slot.master, slot.master_low,
-                           slot.accumulated ? slot.accumulator : at::Tensor(),
-                           slot.parameter.grad(), slot.exp_avg, slot.exp_avg_sq, s);
+  const at::Tensor accumulator = slot.accumulated ? slot.accumulator : at::Tensor();
+  if (slot.eight_bit()) {
+    detail::fused_adamw8bit_step(slot.parameter, slot.master, slot.master_low, accumulator,
+                                 slot.parameter.grad(), slot.exp_avg, slot.exp_avg_absmax,
+                                 slot.exp_avg_sq, slot.exp_avg_sq_absmax, s);
+  } else {
+    detail::fused_adamw_step(slot.parameter, slot.master, slot.master_low, accumulator,
+                             slot.parameter.grad(), slot.exp_avg, slot.exp_avg_sq, s);
+  }
 }
 
-// torch 1.13's _multi_tensor_adamw, op for op, on float32 masters and gradients.
+// torch 1.13's _multi_tensor_adamw, op for op, on float32 masters and gradients (8-bit
+// moments dequantised for the ops and re-quantised after them).
 void AdamW::step_aten(std::vector<Slot*>& slots, double lr, float grad_scale) {
   at::NoGradGuard no_grad;
   std::vector<at::Tensor> params, grads, exp_avgs, exp_avg_sqs, decayed;
@@ -225,8 +252,14 @@ void AdamW::step_aten(std::vector<Slot*>& slots, double lr, float grad_scale) {
     at::Tensor master = slot->master.defined() ? slot->master : slot->parameter;
     params.push_back(master);
     grads.push_back(float_gradient(*slot));
-    exp_avgs.push_back(slot->exp_avg);
-    exp_avg_sqs.push_back(slot->exp_avg_sq);
+    if (slot->eight_bit()) {
+      exp_avgs.push_back(detail::dequantize_blockwise(slot->exp_avg, slot->exp_avg_absmax, true));
+      exp_avg_sqs.push_back(
+          detail::dequantize_blockwise(slot->exp_avg_sq, slot->exp_avg_sq_absmax, false));
+    } else {
+      exp_avgs.push_back(slot->exp_avg);
+      exp_avg_sqs.push_back(slot->exp_avg_sq);
+    }
     if (slot->decay) decayed.push_back(master);
     bias_correction2_sqrt.emplace_back(std::sqrt(1.0 - std::pow(options_.beta2, step)));
     neg_step_size.emplace_back(-(lr / (1.0 - std::pow(options_.beta1, step))));
@@ -241,7 +274,12 @@ void AdamW::step_aten(std::vector<Slot*>& slots, double lr, float grad_scale) {
   at::_foreach_div_(denom, bias_correction2_sqrt);
   at::_foreach_add_(denom, options_.eps);
   at::_foreach_addcdiv_(params, exp_avgs, denom, neg_step_size);
-  for (Slot* slot : slots) {
+  for (size_t i = 0; i < slots.size(); ++i) {
+    Slot* slot = slots[i];
+    if (slot->eight_bit()) {
+      detail::quantize_blockwise(exp_avgs[i], true, slot->exp_avg, slot->exp_avg_absmax);
+      detail::quantize_blockwise(exp_avg_sqs[i], false, slot->exp_avg_sq, slot->exp_avg_sq_absmax);
+    }
     if (slot->master_low.defined()) {
       split_master_halves(slot->master, slot->parameter, slot->master_low);
       slot->master.reset();
@@ -285,6 +323,23 @@ int64_t AdamW::steps() const {
   return steps;
 }
 
+namespace {
+int64_t bytes_of(const at::Tensor& tensor) {
+  return tensor.defined() ? tensor.numel() * static_cast<int64_t>(tensor.element_size()) : 0;
+}
+}  // namespace
+
+AdamW::Memory AdamW::memory() const {
+  Memory memory;
+  for (const Slot& slot : slots_) {
+    memory.masters += bytes_of(slot.master) + bytes_of(slot.master_low);
+    memory.gradients += bytes_of(slot.parameter) + bytes_of(slot.accumulator);
+    memory.state += bytes_of(slot.exp_avg) + bytes_of(slot.exp_avg_sq) +
+                    bytes_of(slot.exp_avg_absmax) + bytes_of(slot.exp_avg_sq_absmax);
+  }
+  return memory;
+}
+
 safetensors::NamedTensors AdamW::state_tensors() const {
   safetensors::NamedTensors tensors;
   for (const Slot& slot : slots_) {
@@ -292,6 +347,10 @@ safetensors::NamedTensors AdamW::state_tensors() const {
     if (slot.exp_avg.defined()) {
       tensors.emplace_back("exp_avg." + slot.name, slot.exp_avg);
       tensors.emplace_back("exp_avg_sq." + slot.name, slot.exp_avg_sq);
+    }
+    if (slot.eight_bit()) {
+      tensors.emplace_back("exp_avg_absmax." + slot.name, slot.exp_avg_absmax);
+      tensors.emplace_back("exp_avg_sq_absmax." + slot.name, slot.exp_avg_sq_absmax);
     }
     if (slot.low_precision()) tensors.emplace_back("master." + slot.name, slot.master_weights());
   }
@@ -304,18 +363,7 @@ void AdamW::load_state(const safetensors::File& file) {
     const std::string step_name = "step." + slot.name;
     check_state_tensor(file, step_name, at::empty({1}));
     slot.step = file.load(step_name, at::kLong).item<int64_t>();
-    if (file.contains("exp_avg." + slot.name)) {
-      for (const char* kind : {"exp_avg.", "exp_avg_sq."}) {
-        check_state_tensor(file, kind + slot.name, slot.parameter);
-      }
-      slot.exp_avg =
-          file.load("exp_avg." + slot.name, at::kFloat, slot.parameter.device()).contiguous();
-      slot.exp_avg_sq =
-          file.load("exp_avg_sq." + slot.name, at::kFloat, slot.parameter.device()).contiguous();
-    } else {
-      slot.exp_avg = at::Tensor();
-      slot.exp_avg_sq = at::Tensor();
-    }
+    load_moments(slot, file);
     if (slot.low_precision()) {
       check_state_tensor(file, "master." + slot.name, slot.parameter);
       const at::Tensor master =
@@ -329,6 +377,38 @@ void AdamW::load_state(const safetensors::File& file) {
     }
   }
   zero_grad();
+}
+
+// The moments as saved: float32, or 8-bit codes with their absmax where this optimizer keeps
+// 8-bit state (a checkpoint of the other kind is refused: resume with the optim it was
+// written with).
+void AdamW::load_moments(Slot& slot, const safetensors::File& file) const {
+  slot.exp_avg = slot.exp_avg_sq = slot.exp_avg_absmax = slot.exp_avg_sq_absmax = at::Tensor();
+  if (!file.contains("exp_avg." + slot.name)) return;
+  const bool eight_bit = wants_eight_bit(slot);
+  const auto moment_dtype = eight_bit ? at::kByte : at::kFloat;
+  const auto device = slot.parameter.device();
+  for (const char* kind : {"exp_avg.", "exp_avg_sq."}) {
+    const std::string name = kind + slot.name;
+    check_state_tensor(file, name, slot.parameter);
+    if (file.info(name).dtype != moment_dtype) {
+      throw Error(
+          file.path().string() + ": optimizer state '" + name + "' is " +
+          file.info(name).dtype_name + " but this run keeps " +
+          (eight_bit ? "8-bit (U8) moments (optim = an 8-bit AdamW)" : "float32 (F32) moments") +
+          "; resume with the optim the checkpoint was written with");
+    }
+  }
+  slot.exp_avg = file.load("exp_avg." + slot.name, moment_dtype, device).contiguous();
+  slot.exp_avg_sq = file.load("exp_avg_sq." + slot.name, moment_dtype, device).contiguous();
+  if (!eight_bit) return;
+  const at::Tensor blocks = at::empty({detail::state_blocks(slot.parameter.numel())});
+  for (const char* kind : {"exp_avg_absmax.", "exp_avg_sq_absmax."}) {
+    check_state_tensor(file, kind + slot.name, blocks);
+  }
+  slot.exp_avg_absmax = file.load("exp_avg_absmax." + slot.name, at::kFloat, device).contiguous();
+  slot.exp_avg_sq_absmax =
+      file.load("exp_avg_sq_absmax." + slot.name, at::kFloat, device).contiguous();
 }
 
 float clip_coefficient(double total_norm, double max_norm) {

@@ -1,4 +1,5 @@
 #include "train/adamw_cpu.hpp"
+#include "train/adamw_cpu_element.hpp"
 
 #include <ATen/Parallel.h>
 #include <c10/util/BFloat16.h>
@@ -15,63 +16,10 @@ namespace wizard::train::detail {
 
 namespace {
 
-// On x86-64 the loops are also compiled for AVX2 and AVX-512 and picked at load time. The
-// ISO C++ mode keeps floating-point contraction off, so every version rounds identically.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define WIZARD_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define WIZARD_VECTOR_CLONES
-#endif
-
 constexpr int64_t kGrain = 32768;        // elements per parallel task
 constexpr int64_t kNormBlock = 1 << 16;  // elements per partial sum of the norm
 
-template <class T>
-inline float to_float(T x) {
-  return static_cast<float>(x);
-}
-
-template <class T>
-T* data(const at::Tensor& tensor) {
-  return tensor.defined() ? static_cast<T*>(tensor.data_ptr()) : nullptr;
-}
-
-// The gradient of element i: accumulator + grad, as present.
-template <class G, bool kAcc, bool kGrad>
-inline float gradient_at(const float* __restrict accumulator, const G* __restrict grad, int64_t i) {
-  if constexpr (kAcc && kGrad) {
-    return accumulator[i] + to_float(grad[i]);
-  } else if constexpr (kAcc) {
-    return accumulator[i];
-  } else {
-    return to_float(grad[i]);
-  }
-}
-
-// Where a low-precision parameter's float32 master lives.
-enum class Master { own, whole, split };  // own: a float32 parameter
-
-inline float float_of_bits(std::uint32_t bits) {
-  float value;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
-
-inline std::uint32_t bits_of_float(float value) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &value, sizeof bits);
-  return bits;
-}
-
-// The high half of a split master: the master rounded to the nearest bfloat16, ties away
-// from zero (so that the low half, the difference, always fits 16 bits; see adamw.hpp).
-inline std::uint16_t split_high(float value) {
-  if (value != value) return 0x7FC0;  // NaN stays NaN
-  return static_cast<std::uint16_t>((bits_of_float(value) + 0x8000u) >> 16);
-}
-
-// The arithmetic order follows torch's ops: mul_(decay); mul_(beta1).add_(g, alpha);
-// mul_(beta2).addcmul_(g, g, value); (sqrt(v) / bc2_sqrt).add_(eps); addcdiv_(m, denom, value).
+// Elements [begin, end) of the update (adamw_element's arithmetic).
 template <class P, Master kMaster, bool kAcc, bool kGrad>
 WIZARD_VECTOR_CLONES void step_range(P* __restrict parameter, float* __restrict master,
                                      std::int16_t* __restrict master_low,
@@ -80,67 +28,13 @@ WIZARD_VECTOR_CLONES void step_range(P* __restrict parameter, float* __restrict 
                                      const AdamWScalars s, int64_t begin, int64_t end) {
   for (int64_t i = begin; i < end; ++i) {
     const float g = gradient_at<P, kAcc, kGrad>(accumulator, grad, i) * s.grad_scale;
-    float p;
-    if constexpr (kMaster == Master::own) {
-      p = parameter[i];
-    } else if constexpr (kMaster == Master::whole) {
-      p = master[i];
-    } else {
-      p = float_of_bits((static_cast<std::uint32_t>(parameter[i].x) << 16) +
-                        static_cast<std::uint32_t>(static_cast<std::int32_t>(master_low[i])));
-    }
-    p = p * s.decay_factor;
-    const float m = exp_avg[i] * s.beta1 + s.one_minus_beta1 * g;
-    const float v = exp_avg_sq[i] * s.beta2 + s.one_minus_beta2 * g * g;
-    const float denom = std::sqrt(v) / s.bias_correction2_sqrt + s.eps;
-    p = p + s.neg_step_size * (m / denom);
+    float m = exp_avg[i];
+    float v = exp_avg_sq[i];
+    const float p =
+        adamw_element(load_master<P, kMaster>(parameter, master, master_low, i), g, m, v, s);
     exp_avg[i] = m;
     exp_avg_sq[i] = v;
-    if constexpr (kMaster == Master::own) {
-      parameter[i] = p;
-    } else if constexpr (kMaster == Master::whole) {
-      master[i] = p;
-      parameter[i] = P(p);  // round to nearest even
-    } else {
-      const std::uint16_t high = split_high(p);
-      parameter[i].x = high;
-      master_low[i] = static_cast<std::int16_t>(
-          static_cast<std::int32_t>(bits_of_float(p) - (static_cast<std::uint32_t>(high) << 16)));
-    }
-  }
-}
-
-template <class P, Master kMaster, bool kAcc, bool kGrad>
-void step_parallel(const at::Tensor& parameter, const at::Tensor& master,
-                   const at::Tensor& master_low, const at::Tensor& accumulator,
-                   const at::Tensor& grad, const at::Tensor& exp_avg, const at::Tensor& exp_avg_sq,
-                   const AdamWScalars& s) {
-  P* p = data<P>(parameter);
-  float* w = data<float>(master);
-  std::int16_t* low = data<std::int16_t>(master_low);
-  const float* a = data<float>(accumulator);
-  const P* g = data<P>(grad);
-  float* m = data<float>(exp_avg);
-  float* v = data<float>(exp_avg_sq);
-  at::parallel_for(0, parameter.numel(), kGrain, [&](int64_t begin, int64_t end) {
-    step_range<P, kMaster, kAcc, kGrad>(p, w, low, a, g, m, v, s, begin, end);
-  });
-}
-
-template <class P, Master kMaster>
-void step_with_master(const at::Tensor& parameter, const at::Tensor& master,
-                      const at::Tensor& master_low, const at::Tensor& accumulator,
-                      const at::Tensor& grad, const at::Tensor& exp_avg,
-                      const at::Tensor& exp_avg_sq, const AdamWScalars& s) {
-  if (accumulator.defined() && grad.defined()) {
-    step_parallel<P, kMaster, true, true>(parameter, master, master_low, accumulator, grad, exp_avg,
-                                          exp_avg_sq, s);
-  } else if (accumulator.defined()) {
-    step_parallel<P, kMaster, true, false>(parameter, master, master_low, accumulator, grad,
-                                           exp_avg, exp_avg_sq, s);
-  } else {
-    step_parallel<P, kMaster, false, true>(parameter, master, master_low, accumulator, grad,
-                                           exp_avg, exp_avg_sq, s);
+    store_master<P, kMaster>(parameter, master, master_low, i, p);
   }
 }
 
@@ -227,34 +121,18 @@ void fused_adamw_step(const at::Tensor& parameter, const at::Tensor& master,
                       const at::Tensor& master_low, const at::Tensor& accumulator,
                       const at::Tensor& grad, const at::Tensor& exp_avg,
                       const at::Tensor& exp_avg_sq, const AdamWScalars& scalars) {
-  if (grad.defined() && grad.scalar_type() != parameter.scalar_type()) {
-    throw Error("fused AdamW: the gradient's dtype differs from its parameter's");
-  }
-  const auto dtype = parameter.scalar_type();
-  if (master_low.defined() && dtype != at::kBFloat16) {
-    throw Error("fused AdamW: a split master needs a bfloat16 parameter");
-  }
-  switch (dtype) {
-    case at::kFloat:
-      step_with_master<float, Master::own>(parameter, master, master_low, accumulator, grad,
-                                           exp_avg, exp_avg_sq, scalars);
-      break;
-    case at::kBFloat16:
-      if (master_low.defined()) {
-        step_with_master<c10::BFloat16, Master::split>(parameter, master, master_low, accumulator,
-                                                       grad, exp_avg, exp_avg_sq, scalars);
-      } else {
-        step_with_master<c10::BFloat16, Master::whole>(parameter, master, master_low, accumulator,
-                                                       grad, exp_avg, exp_avg_sq, scalars);
-      }
-      break;
-    case at::kHalf:
-      step_with_master<c10::Half, Master::whole>(parameter, master, master_low, accumulator, grad,
-                                                 exp_avg, exp_avg_sq, scalars);
-      break;
-    default:
-      throw Error(std::string("fused AdamW: unsupported parameter dtype ") + c10::toString(dtype));
-  }
+  dispatch_step("fused AdamW", parameter, master, master_low, accumulator, grad,
+                [&](auto kind, const auto& t) {
+                  using K = decltype(kind);
+                  using P = typename K::Parameter;
+                  float* m = data<float>(exp_avg);
+                  float* v = data<float>(exp_avg_sq);
+                  at::parallel_for(0, parameter.numel(), kGrain, [&](int64_t begin, int64_t end) {
+                    step_range<P, K::master, K::accumulator, K::grad>(
+                        t.parameter, t.master, t.master_low, t.accumulator, t.grad, m, v, scalars,
+                        begin, end);
+                  });
+                });
 }
 
 }  // namespace wizard::train::detail

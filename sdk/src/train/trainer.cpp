@@ -52,6 +52,10 @@ const TrainingPlan& Trainer::plan() const {
   return impl_->plan;
 }
 
+const AdamW* Trainer::optimizer() const {
+  return impl_->optimizer.get();
+}
+
 void Trainer::Impl::check_task() const {
   auto missing = [](const std::string& what) {
     throw Error("the recipe gave the trainer no " + what + " (a bug in the recipe)");
@@ -108,10 +112,11 @@ TrainResult Trainer::Impl::run(Clock::time_point start) {
   schedule.training_steps = plan.max_steps;
   schedule.num_cycles = args.cosine_num_cycles;
   schedule.timescale = args.inverse_sqrt_timescale;
-  optimizer = std::make_unique<AdamW>(
-      task.parameters,
-      AdamWOptions{args.adam_beta1, args.adam_beta2, args.adam_epsilon, args.weight_decay},
-      task.optimizer_kernel);
+  optimizer =
+      std::make_unique<AdamW>(task.parameters,
+                              AdamWOptions{args.adam_beta1, args.adam_beta2, args.adam_epsilon,
+                                           args.weight_decay, args.optimizer_state_bits()},
+                              task.optimizer_kernel);
   if (dp) dp->attach(*optimizer);
   if (main_rank()) metrics = std::make_unique<MetricsLog>(args.output_dir / "metrics.jsonl");
 

@@ -158,8 +158,9 @@ const std::vector<Field>& fields() {
             "the sampler drops the last incomplete micro-batch of each epoch"),
       // --- optimizer ---
       plain("optim", "string", &A::optim,
-            "adamw_torch or adamw_torch_fused (same); 8-bit names run the same AdamW, with a "
-            "warning"),
+            "adamw_torch, adamw_torch_fused and paged_adamw_32bit: AdamW with float32 state; "
+            "adamw_bnb_8bit, adamw_8bit and paged_adamw_8bit: AdamW with bitsandbytes' blockwise "
+            "8-bit state (paged_ names page nothing on the CPU)"),
       plain("learning_rate", "float", &A::learning_rate, "peak learning rate of the schedule"),
       plain("weight_decay", "float", &A::weight_decay,
             "decoupled weight decay (not applied to biases and norm weights)"),
@@ -387,14 +388,6 @@ void check_optimizer(const Config& table, const std::string& optim) {
       message += "; did you mean \"" + *nearest + "\"?";
     table.fail("optim", message);
   }
-  if (optim.find("8bit") != std::string::npos || optim.find("32bit") != std::string::npos) {
-    logger()->warn(
-        "{}: optim = \"{}\": wizard has no bitsandbytes optimizers; it runs AdamW with float32 "
-        "state "
-        "(torch.optim.AdamW's update) instead, so results follow adamw_torch and the state takes 8 "
-        "bytes per parameter",
-        table.location("optim").str(), optim);
-  }
 }
 
 // report_to: "none" and [] report nowhere, "all" means every destination wizard writes; a
@@ -579,6 +572,10 @@ OptionDocs TrainingArguments::docs(const TrainingArguments& defaults) {
   const OptionDocs compat = detail::compat_option_docs();
   docs.insert(docs.end(), compat.begin(), compat.end());
   return docs;
+}
+
+int TrainingArguments::optimizer_state_bits() const {
+  return optim.find("8bit") != std::string::npos ? 8 : 32;
 }
 
 const std::vector<std::string>& TrainingArguments::optimizer_names() {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,18 @@ struct BenchStep {
   double flops = 0;  // model FLOPs the step needs (forward + backward, recomputation not counted)
 };
 
+// Bytes the training step holds, by kind (`wizard bench --memory`). Only trainable parameters
+// (requires_grad: the optimizer's) have gradients, masters and optimizer state; frozen ones
+// count in `weights` only.
+struct BenchMemory {
+  std::int64_t parameters = 0;            // elements of every model parameter
+  std::int64_t trainable_parameters = 0;  // elements the optimizer updates
+  std::int64_t weights = 0;               // every model parameter as stored
+  std::int64_t master_weights = 0;        // the optimizer's float32 masters (or low halves)
+  std::int64_t gradients = 0;             // trainable parameters' gradients + float32 sums
+  std::int64_t optimizer_state = 0;       // AdamW's moments (8-bit: codes and absmax)
+};
+
 // A recipe's training step, prepared for timing.
 class WIZARD_API RecipeBench {
  public:
@@ -38,6 +51,8 @@ class WIZARD_API RecipeBench {
   // Trains `warmup` optimizer steps, then `steps` more, as run() would train, and returns
   // the `steps` timed ones. Nothing is written outside the scratch folder.
   virtual std::vector<BenchStep> run(BenchMode mode, std::int64_t warmup, std::int64_t steps) = 0;
+  // What the last run() held, by kind; nullopt where the recipe does not account for it.
+  virtual std::optional<BenchMemory> memory() const;
 };
 
 }  // namespace wizard

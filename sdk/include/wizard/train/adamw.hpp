@@ -20,6 +20,13 @@
 // Weight decay follows HF's Trainer: no decay for biases and normalisation weights
 // (applies_weight_decay()). On the CPU, contiguous float/bfloat16/half tensors take one fused
 // pass per parameter; other devices use torch's multi-tensor (_foreach) op sequence.
+//
+// With state_bits = 8 (bitsandbytes' AdamW8bit: optim adamw_bnb_8bit, adamw_8bit,
+// paged_adamw_8bit) m and v of parameters with at least 4096 elements are stored as uint8 codes
+// with a float32 absmax per block of 256 (blockwise dynamic quantisation, see
+// sdk/src/train/adamw8bit.hpp): each step dequantises them, runs the update above in float32
+// and re-quantises, block by block in one pass on the CPU. Smaller parameters keep float32
+// state, as bitsandbytes does.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -42,6 +49,7 @@ struct WIZARD_API AdamWOptions {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
+  int state_bits = 32;  // 32: float32 moments; 8: blockwise 8-bit moments (see above)
 };
 
 // HF Trainer.get_decay_parameter_names for Llama-family names: no decay for names containing
@@ -90,11 +98,21 @@ class WIZARD_API AdamW {
   int64_t steps() const;
 
   // State for checkpoints: "step.<name>" (int64 [1]), "exp_avg.<name>", "exp_avg_sq.<name>"
-  // and, for low-precision parameters, "master.<name>" (all float32).
+  // and, for low-precision parameters, "master.<name>" (all float32). 8-bit moments are saved as
+  // they are held: uint8 "exp_avg.<name>" / "exp_avg_sq.<name>" with float32
+  // "exp_avg_absmax.<name>" / "exp_avg_sq_absmax.<name>" (one per block of 256).
   safetensors::NamedTensors state_tensors() const;
   // Restores what state_tensors() saved (names and shapes checked; errors name the file);
   // masters are also rounded into the model's parameters.
   void load_state(const safetensors::File& file);
+
+  // Bytes this optimizer holds or makes its parameters hold (`wizard bench --memory`).
+  struct Memory {
+    int64_t masters = 0;    // float32 masters, or the int16 low halves of split ones
+    int64_t gradients = 0;  // one gradient per parameter in its dtype, + float32 accumulators
+    int64_t state = 0;      // moments as allocated (8-bit: codes and absmax)
+  };
+  Memory memory() const;
 
   // Per-parameter slots (for tests and diagnostics).
   struct Slot {
@@ -104,12 +122,15 @@ class WIZARD_API AdamW {
     at::Tensor master_low;   // int16: instead of `master` for bfloat16 on the fused CPU path
     at::Tensor accumulator;  // float32 gradient sum of earlier micro-batches (low precision)
     bool accumulated = false;
-    at::Tensor exp_avg;  // created at the first step
+    at::Tensor exp_avg;  // created at the first step; uint8 codes when 8-bit
     at::Tensor exp_avg_sq;
+    at::Tensor exp_avg_absmax;  // float32 [blocks of 256]: 8-bit state only
+    at::Tensor exp_avg_sq_absmax;
     int64_t step = 0;
     bool decay = true;
 
     bool low_precision() const { return master.defined() || master_low.defined(); }
+    bool eight_bit() const { return exp_avg_absmax.defined(); }
     // The float32 master as a tensor (the parameter itself for float32 parameters).
     at::Tensor master_weights() const;
   };
@@ -118,8 +139,11 @@ class WIZARD_API AdamW {
  private:
   bool fused(const Slot& slot) const;
   bool split_master(const at::Tensor& parameter) const;
+  bool wants_eight_bit(const Slot& slot) const;
+  void create_state(Slot& slot) const;
   void step_fused(Slot& slot, double lr, float grad_scale);
   void step_aten(std::vector<Slot*>& slots, double lr, float grad_scale);
+  void load_moments(Slot& slot, const safetensors::File& file) const;
 
   NamedParameters named_;
   AdamWOptions options_;

@@ -131,6 +131,9 @@ struct WIZARD_API TrainingArguments {
   static const std::vector<std::string>& scheduler_names();
 
   bool use_bf16() const { return bf16.value_or(!fp16); }
+  // AdamW's state width for `optim`: 8 for the 8-bit names (adamw_bnb_8bit, adamw_8bit,
+  // paged_adamw_8bit), else 32.
+  int optimizer_state_bits() const;
   // The parameter dtype the precision flags ask for: "bfloat16", "float16" or "float32".
   std::string parameter_dtype_name() const;
   // transformers' get_warmup_steps: warmup_steps if > 0, else ceil(total * warmup_ratio).

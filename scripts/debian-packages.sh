@@ -18,3 +18,5 @@ wizard_benchmark_packages=(libbenchmark-dev)
 wizard_test_packages=(tmux)
 # The tools that build it.
 wizard_tool_packages=(build-essential cmake ninja-build pkg-config ccache git)
+# Only scripts/fuzz.sh uses them: clang with libFuzzer, AddressSanitizer and UBSan.
+wizard_fuzz_packages=(clang libclang-rt-dev)

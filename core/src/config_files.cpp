@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "wizard/base/error.hpp"
+#include "wizard/base/text.hpp"
 
 namespace wizard::core {
 
@@ -46,6 +47,11 @@ ConfigValue parse_override_value(const std::string& text, const SourceLocation& 
 
 void apply_overrides(ConfigValue& root, const std::vector<std::string>& overrides) {
   for (const std::string& item : overrides) {
+    // A config holds UTF-8 text (the resolved TOML could not hold anything else).
+    if (const auto place = first_invalid_utf8(item)) {
+      throw UsageError("a --set argument is not valid UTF-8 (at character " +
+                       std::to_string(place->column) + "): write its key path and value in UTF-8");
+    }
     const auto equals = item.find('=');
     if (equals == std::string::npos || equals == 0) {
       throw UsageError("--set " + item +

@@ -2,6 +2,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -67,65 +68,116 @@ ConfigValue read_toml(const std::string& text, const std::string& file) {
 
 namespace {
 
-// toml++ formats strings, keys and floats exactly as TOML wants them.
-void to_toml(toml::table& table, const std::string& key, const ConfigValue& value);
-
-toml::array to_toml_array(const ConfigValue& value) {
-  toml::array array;
-  for (const auto& item : value.as_array()) {
-    switch (item.kind()) {
-      case ConfigValue::Kind::Null:
-        break;
-      case ConfigValue::Kind::Bool:
-        array.push_back(item.as_bool());
-        break;
-      case ConfigValue::Kind::Integer:
-        array.push_back(item.as_integer());
-        break;
-      case ConfigValue::Kind::Float:
-        array.push_back(item.as_float());
-        break;
-      case ConfigValue::Kind::String:
-        array.push_back(item.as_string());
-        break;
-      case ConfigValue::Kind::Array:
-        array.push_back(to_toml_array(item));
-        break;
-      case ConfigValue::Kind::Table: {
-        toml::table nested;
-        for (const auto& [k, v] : item.as_table()) to_toml(nested, k, v);
-        array.push_back(std::move(nested));
-        break;
-      }
-    }
-  }
-  return array;
+// Written by hand around toml++'s value formatting: toml++ 3.3 prints a key holding a single
+// quote bare (`[a'b]`), which no TOML reader accepts. Keys are bare when TOML allows it and
+// basic strings otherwise; strings, integers and floats are formatted by toml++.
+bool is_bare_key(const std::string& key) {
+  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
 }
 
-void to_toml(toml::table& table, const std::string& key, const ConfigValue& value) {
+void write_key(std::ostream& out, const std::string& key) {
+  if (is_bare_key(key)) {
+    out << key;
+    return;
+  }
+  out << '"';
+  for (const char c : key) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out << '\\' << c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      static const char* hex = "0123456789ABCDEF";
+      out << "\\u00" << hex[byte >> 4] << hex[byte & 15];
+    } else {
+      out << c;
+    }
+  }
+  out << '"';
+}
+
+bool is_table_array(const ConfigValue& value) {
+  if (value.kind() != ConfigValue::Kind::Array || value.as_array().empty()) return false;
+  const auto& items = value.as_array();
+  return std::all_of(items.begin(), items.end(), [](const ConfigValue& item) {
+    return item.kind() == ConfigValue::Kind::Table;
+  });
+}
+
+// A value on the right of `key =`: scalars by toml++, arrays and tables inline. Nulls (TOML has
+// none) are left out.
+void write_inline(std::ostream& out, const ConfigValue& value) {
   switch (value.kind()) {
     case ConfigValue::Kind::Null:
-      return;  // TOML has no null: omitted
+      return;
     case ConfigValue::Kind::Bool:
-      table.insert_or_assign(key, value.as_bool());
+      out << (value.as_bool() ? "true" : "false");
       return;
     case ConfigValue::Kind::Integer:
-      table.insert_or_assign(key, value.as_integer());
+      out << toml::value<std::int64_t>(value.as_integer());
       return;
     case ConfigValue::Kind::Float:
-      table.insert_or_assign(key, value.as_float());
+      out << toml::value<double>(value.as_float());
       return;
     case ConfigValue::Kind::String:
-      table.insert_or_assign(key, value.as_string());
+      out << toml::value<std::string>(value.as_string());
       return;
-    case ConfigValue::Kind::Array:
-      table.insert_or_assign(key, to_toml_array(value));
+    case ConfigValue::Kind::Array: {
+      out << '[';
+      const char* separator = "";
+      for (const auto& item : value.as_array()) {
+        if (item.kind() == ConfigValue::Kind::Null) continue;
+        out << separator;
+        write_inline(out, item);
+        separator = ", ";
+      }
+      out << ']';
       return;
+    }
     case ConfigValue::Kind::Table: {
-      toml::table nested;
-      for (const auto& [k, v] : value.as_table()) to_toml(nested, k, v);
-      table.insert_or_assign(key, std::move(nested));
+      out << '{';
+      const char* separator = " ";
+      for (const auto& [key, item] : value.as_table()) {
+        if (item.kind() == ConfigValue::Kind::Null) continue;
+        out << separator;
+        write_key(out, key);
+        out << " = ";
+        write_inline(out, item);
+        separator = ", ";
+      }
+      out << (value.as_table().empty() ? "}" : " }");
       return;
+    }
+  }
+}
+
+// `path` is the table's dotted header, already written as keys.
+void write_table(std::ostream& out, const std::string& path, const ConfigValue& table) {
+  const auto section = [](const ConfigValue& value) {
+    return value.kind() == ConfigValue::Kind::Table || is_table_array(value);
+  };
+  for (const auto& [key, value] : table.as_table()) {
+    if (section(value) || value.kind() == ConfigValue::Kind::Null) continue;
+    write_key(out, key);
+    out << " = ";
+    write_inline(out, value);
+    out << '\n';
+  }
+  for (const auto& [key, value] : table.as_table()) {
+    if (!section(value)) continue;
+    std::ostringstream name;
+    write_key(name, key);
+    const std::string child = path.empty() ? name.str() : path + "." + name.str();
+    if (value.kind() == ConfigValue::Kind::Table) {
+      out << "\n[" << child << "]\n";
+      write_table(out, child, value);
+    } else {
+      for (const auto& item : value.as_array()) {
+        out << "\n[[" << child << "]]\n";
+        write_table(out, child, item);
+      }
     }
   }
 }
@@ -133,11 +185,11 @@ void to_toml(toml::table& table, const std::string& key, const ConfigValue& valu
 }  // namespace
 
 std::string write_toml(const ConfigValue& root) {
-  toml::table table;
-  for (const auto& [key, value] : root.as_table()) to_toml(table, key, value);
   std::ostringstream out;
-  out << table << "\n";
-  return out.str();
+  write_table(out, "", root);
+  std::string text = out.str();
+  if (!text.empty() && text.front() == '\n') text.erase(0, 1);  // no scalars before the first table
+  return text;
 }
 
 }  // namespace wizard::core

@@ -6,6 +6,7 @@
 
 #include "config_files.hpp"
 #include "wizard/base/error.hpp"
+#include "wizard/base/text.hpp"
 
 namespace wizard::core {
 
@@ -68,9 +69,57 @@ ConfigValue convert(const YAML::Node& node, const std::string& file) {
   return ConfigValue::null(at);
 }
 
+// yaml-cpp 0.7 (Debian 12) allocates without end on a document whose first node is a quoted
+// scalar followed by a comma (`"a", "b": 1`: JSON-like text missing its braces); found by
+// fuzz_config. Such a document is not a mapping anyway: refused before yaml-cpp sees it.
+// Returns the 1-based line of the comma, or 0.
+int comma_after_leading_quoted_scalar(const std::string& text) {
+  std::size_t i = 0;
+  int line = 1;
+  while (i < text.size()) {  // blank lines and comments
+    const char c = text[i];
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      if (c == '\n') ++line;
+      ++i;
+    } else {
+      break;
+    }
+  }
+  if (i >= text.size() || (text[i] != '"' && text[i] != '\'')) return 0;
+  const char quote = text[i++];
+  while (i < text.size()) {  // the quoted scalar: \x escapes in "...", '' in '...'
+    const char c = text[i++];
+    if (c == '\n') ++line;
+    if (quote == '"' && c == '\\') {
+      ++i;
+    } else if (c == quote) {
+      if (quote == '\'' && i < text.size() && text[i] == '\'') {
+        ++i;
+      } else {
+        break;
+      }
+    }
+  }
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+  return i < text.size() && text[i] == ',' ? line : 0;
+}
+
 }  // namespace
 
 ConfigValue read_yaml(const std::string& text, const std::string& file) {
+  // yaml-cpp takes any bytes; TOML and JSON readers refuse invalid UTF-8, so does this one.
+  if (const auto place = first_invalid_utf8(text)) {
+    throw ConfigError(file + ":" + std::to_string(place->line) + ":" +
+                      std::to_string(place->column) +
+                      ": the file is not valid UTF-8 here; save it as UTF-8 text");
+  }
+  if (const int line = comma_after_leading_quoted_scalar(text)) {
+    throw ConfigError(file + ":" + std::to_string(line) +
+                      ": YAML syntax error: a comma after the document's first value; a config is "
+                      "a mapping of keys (key: value, one per line, or JSON inside { })");
+  }
   try {
     const std::vector<YAML::Node> documents = YAML::LoadAll(text);
     if (documents.size() > 1) {

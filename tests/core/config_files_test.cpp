@@ -173,10 +173,63 @@ TEST(ConfigOverrides, MalformedOverridesAreUsageErrors) {
   EXPECT_THROW(apply_overrides(root, {"=5"}), UsageError);
   EXPECT_THROW(apply_overrides(root, {"validation.x=1"}), UsageError);  // validation is an integer
   EXPECT_THROW(apply_overrides(root, {"a..b=1"}), UsageError);
+  // Found by fuzz_config: a key path with invalid UTF-8 ended up in the resolved TOML.
+  EXPECT_THROW(apply_overrides(root, {"training_args_spec.bet\xD0\xD0a=0.2"}), UsageError);
+  EXPECT_THROW(apply_overrides(root, {"training_args_spec.beta=\xFF"}), UsageError);
 }
 
 TEST(ConfigFiles, ResolvedTomlReadsBack) {
   ConfigValue root = read_toml(kToml, "a.toml");
   const ConfigValue again = read_toml(write_toml(root), "resolved.toml");
   expect_same_schema(again);
+}
+
+// Found by fuzz_config: toml++ 3.3 writes a key holding a single quote bare (`[optim'zation]`),
+// so a run folder's resolved_config.toml did not read back. Every kind of key and value must.
+TEST(ConfigFiles, ResolvedTomlReadsBackWithAnyKey) {
+  const char* yaml = R"(optim'zation:
+  use_lora: true
+"a \"quoted\" key": 1
+"tab\there": 2.5
+dotted.key: [1, "two", {inner'key: 3}]
+"ünïcode": [{name: first}, {name: second, "x y": [true]}]
+empty: {}
+)";
+  const ConfigValue root = read_yaml(yaml, "fuzzed.yaml");
+  const std::string written = write_toml(root);
+  ConfigValue again;
+  ASSERT_NO_THROW(again = read_toml(written, "resolved_config.toml")) << written;
+  EXPECT_TRUE(again.find("optim'zation")->find("use_lora")->as_bool()) << written;
+  EXPECT_EQ(again.find("a \"quoted\" key")->as_integer(), 1);
+  EXPECT_DOUBLE_EQ(again.find("tab\there")->as_float(), 2.5);
+  const auto& mixed = again.find("dotted.key")->as_array();
+  ASSERT_EQ(mixed.size(), 3u);
+  EXPECT_EQ(mixed[1].as_string(), "two");
+  EXPECT_EQ(mixed[2].find("inner'key")->as_integer(), 3);
+  const auto& tables = again.find("ünïcode")->as_array();
+  ASSERT_EQ(tables.size(), 2u);
+  EXPECT_EQ(tables[1].find("name")->as_string(), "second");
+  EXPECT_TRUE(tables[1].find("x y")->as_array()[0].as_bool());
+  EXPECT_TRUE(again.find("empty")->as_table().empty());
+}
+
+// Found by fuzz_config: yaml-cpp reads invalid UTF-8 into keys and strings, which no TOML file
+// can hold, so the resolved config did not read back. Refused at read with the place.
+TEST(ConfigFiles, YamlThatIsNotUtf8IsRefusedWithItsPlace) {
+  const std::string message =
+      config_error_of([] { (void)read_yaml("data:\n  train_\xE0\xE0: x\n", "cfg.yaml"); });
+  EXPECT_NE(message.find("cfg.yaml:2:9: the file is not valid UTF-8 here"), std::string::npos)
+      << message;
+}
+
+// Found by fuzz_config: yaml-cpp 0.7 allocates without end on a quoted first value followed by a
+// comma (JSON without its braces). Refused before yaml-cpp reads it; valid quoted keys still read.
+TEST(ConfigFiles, YamlQuotedFirstValueWithACommaIsRefusedNotParsed) {
+  for (const char* text : {"\"x\",\n\"a\": 1\n", "# c\n'it''s', y\n", "\"a\\\"b\" ,"}) {
+    const std::string message = config_error_of([&] { (void)read_yaml(text, "j.yaml"); });
+    EXPECT_NE(message.find("a comma after the document's first value"), std::string::npos)
+        << text << "\n"
+        << message;
+  }
+  EXPECT_EQ(read_yaml("\"a, b\": 1\n'c': [1, 2]\n", "ok.yaml").find("a, b")->as_integer(), 1);
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/utf8.hpp"
+
 namespace wizard {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -67,6 +69,16 @@ std::string json_error_reason(const std::exception& error) {
     }
   }
   return text;
+}
+
+std::optional<TextPlace> first_invalid_utf8(std::string_view text) {
+  const std::size_t invalid = utf8::find_invalid(text);
+  if (invalid == std::string_view::npos) return std::nullopt;
+  const std::string_view before = text.substr(0, invalid);
+  const std::size_t line_start = before.rfind('\n') + 1;  // npos + 1 == 0
+  const auto newlines = std::count(before.begin(), before.end(), '\n');
+  return TextPlace{static_cast<std::size_t>(newlines) + 1,
+                   utf8::count(before.substr(line_start)) + 1};
 }
 
 }  // namespace wizard

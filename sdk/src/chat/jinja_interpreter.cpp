@@ -299,11 +299,12 @@ Value Interpreter::call_macro(const Macro& macro, const Arguments& args) {
                    ? evaluate(*params[i].default_value, scope)
                    : Value::undefined("parameter '" + params[i].name + "' was not provided"));
   }
-  for (const auto& [name, value] : extra_keywords) {
+  for (const auto& keyword : extra_keywords) {
+    const std::string& name = keyword.first;
     const bool is_param =
         std::any_of(params.begin() + static_cast<std::ptrdiff_t>(positional), params.end(),
                     [&](const Parameter& p) { return p.name == name; });
-    if (!is_param) remaining.set(name, value);
+    if (!is_param) remaining.set(name, keyword.second);
   }
   if (signature.caller) {
     const Value* caller = remaining.find("caller");

@@ -14,27 +14,11 @@
 namespace wizard::jinja {
 
 class Value;
+class Dict;
 class Object;
 class Interpreter;
 
 using List = std::vector<Value>;
-
-// A dict with string keys that keeps insertion order, like Python's.
-class Dict {
- public:
-  using Entry = std::pair<std::string, Value>;
-
-  const Value* find(std::string_view key) const;
-  void set(std::string key, Value value);  // replaces in place or appends
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  void reserve(std::size_t n) { entries_.reserve(n); }
-  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
-  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
-
- private:
-  std::vector<Entry> entries_;
-};
 
 class Value {
  public:
@@ -105,6 +89,25 @@ class Value {
     double float_;
   };
   std::shared_ptr<void> shared_;  // string, list, dict, object or undefined hint
+};
+
+// Defined after Value: std::pair<std::string, Value> needs a complete Value (clang in
+// C++20 instantiates it with the inline members).
+// A dict with string keys that keeps insertion order, like Python's.
+class Dict {
+ public:
+  using Entry = std::pair<std::string, Value>;
+
+  const Value* find(std::string_view key) const;
+  void set(std::string key, Value value);  // replaces in place or appends
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void reserve(std::size_t n) { entries_.reserve(n); }
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+
+ private:
+  std::vector<Entry> entries_;
 };
 
 // Arguments of a call, filter or test, in Python's two groups.

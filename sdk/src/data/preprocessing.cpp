@@ -44,7 +44,9 @@ Dataset keep_columns(const Dataset& rows, const std::vector<std::string>& column
 
 Dataset renamed(const Dataset& rows,
                 const std::vector<std::pair<std::string, std::string>>& renames) {
-  for (const auto& [from, to] : renames) {
+  for (const auto& rename : renames) {
+    const std::string& from = rename.first;
+    const std::string& to = rename.second;  // named: lambdas capture it (clang 14 can't bindings)
     check_column(rows, from, "rename_columns");
     const auto& columns = rows.columns();
     const bool renamed_away =

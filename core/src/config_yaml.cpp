@@ -2,6 +2,7 @@
 // (null, bool, int, float, else string); quoted scalars are always strings.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "config_files.hpp"
@@ -114,6 +115,21 @@ ConfigValue read_yaml(const std::string& text, const std::string& file) {
     throw ConfigError(file + ":" + std::to_string(place->line) + ":" +
                       std::to_string(place->column) +
                       ": the file is not valid UTF-8 here; save it as UTF-8 text");
+  }
+  // YAML allows no control characters but tab and line breaks (c-printable); yaml-cpp reads a
+  // NUL into a key as a byte that is not UTF-8. Found by fuzz_config.
+  const auto control = std::find_if(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f;
+  });
+  if (control != text.end()) {
+    const std::string before(text.begin(), control);
+    const auto place = first_invalid_utf8(before + '\xff');  // the place of the character
+    throw ConfigError(
+        file + ":" + std::to_string(place->line) + ":" + std::to_string(place->column) +
+        ": YAML files cannot hold the control "
+        "character " +
+        std::to_string(static_cast<unsigned char>(*control)) + " (decimal); remove it");
   }
   if (const int line = comma_after_leading_quoted_scalar(text)) {
     throw ConfigError(file + ":" + std::to_string(line) +

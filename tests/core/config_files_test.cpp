@@ -233,3 +233,12 @@ TEST(ConfigFiles, YamlQuotedFirstValueWithACommaIsRefusedNotParsed) {
   }
   EXPECT_EQ(read_yaml("\"a, b\": 1\n'c': [1, 2]\n", "ok.yaml").find("a, b")->as_integer(), 1);
 }
+
+// Found by fuzz_config: a NUL in a key reached the resolved TOML as text that is not UTF-8.
+TEST(ConfigFiles, YamlControlCharactersAreRefused) {
+  const std::string nul =
+      config_error_of([] { (void)read_yaml(std::string("a: 1\nb_\0c: 2\n", 11), "nul.yaml"); });
+  EXPECT_NE(nul.find("nul.yaml:2:3: YAML files cannot hold the control character 0"),
+            std::string::npos)
+      << nul;
+}

@@ -77,9 +77,7 @@ TEST(Lora, MergeLoraAndTheMergeCommandWriteThePlainModel) {
 TEST(Lora, AQuantisedBaseStillLearnsTheTask) {
   const fs::path dir = synthetic_config(
       "qlora-learns",
-      "eval_strategy = \"steps\"\neval_steps = 40\neval_on_start = true\nmax_steps = 40\n"
-      "learning_rate = 2e-2\n" +
-          kLora +
+      "eval_strategy = \"steps\"\neval_steps = 40\neval_on_start = true\nmax_steps = 40\n" + kLora +
           "[transformer_spec.bnb_spec]\nload_in_4bit = true\nbnb_4bit_quant_type = \"nf4\"\n"
           "bnb_4bit_use_double_quant = true\nbnb_4bit_compute_dtype = \"float32\"\n",
       400);
@@ -102,7 +100,7 @@ TEST(Lora, KeysWizardCannotHonourAreRefusedWithTheReason) {
   for (const Case& c : {
            Case{"[transformer_spec.bnb_spec]\nload_in_4bit = true\n", "add a [transformer_spec"},
            Case{"[transformer_spec.lora_spec]\n[transformer_spec.bnb_spec]\nload_in_8bit = true\n",
-                "load_in_8bit = true (LLM.int8()) is not supported"},
+                "load_in_8bit: = true (LLM.int8()) is not supported"},
            Case{"[transformer_spec.lora_spec]\nbias = \"some\"\n", "lora_spec.bias"},
            Case{"[transformer_spec.lora_spec]\ntarget_modules = [\"qproj\"]\n", "\"qproj\""},
            Case{"[callbacks_spec]\nmerge_lora = true\n", "no lora_spec"},

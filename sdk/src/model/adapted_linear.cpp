@@ -26,8 +26,7 @@ at::Tensor add_lora(const at::Tensor& base, const at::Tensor& x, const LinearAda
   if (!adapter.lora_A.defined()) return base;
   // PEFT: dropout on the adapter's input only (nn.Dropout in training mode: while autograd
   // records here), then B(A(x)) * scaling added to the base layer's output.
-  const bool drop =
-      adapter.dropout > 0 && (at::GradMode::is_enabled() || training_scopes > 0);
+  const bool drop = adapter.dropout > 0 && (at::GradMode::is_enabled() || training_scopes > 0);
   const at::Tensor input = drop ? at::dropout(x, adapter.dropout, /*train=*/true) : x;
   return base + at::linear(at::linear(input, adapter.lora_A), adapter.lora_B) * adapter.scaling;
 }

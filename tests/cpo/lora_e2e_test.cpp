@@ -112,3 +112,20 @@ TEST(Lora, KeysWizardCannotHonourAreRefusedWithTheReason) {
     EXPECT_CONTAINS(r.output, c.message);
   }
 }
+
+// examples/lora/config.toml as written, on the tiny model and a few steps: the adapter, and
+// the merged model of its merge_lora.
+TEST(Lora, TheExampleConfigRunsAndWritesTheAdapterAndTheMergedModel) {
+  const fs::path out = wizard::test::temp_dir("lora-example") / "out";
+  const RunResult r = run_wizard(
+      "run examples/lora/config.toml --set transformer_spec.pretrained_name=" +
+          wizard::test::tiny_model().string() +
+          " --set training_args_spec.output_dir=" + out.string() +
+          " --set dataset_spec.rows=260 --set training_args_spec.max_steps=3"
+          " --set training_args_spec.eval_strategy=no --set training_args_spec.eval_on_start=false",
+      wizard::test::source_dir());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_CONTAINS(r.output, "base weights in 4 bits (nf4)");
+  EXPECT_TRUE(fs::exists(out / "adapter_model.safetensors"));
+  EXPECT_TRUE(fs::exists(out / "merged" / "model.safetensors"));
+}

@@ -87,7 +87,7 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       run_command(),  check_command(),      bench_command(),          generate_command(),
       chat_command(), report_command(),     bench_generate_command(), plugins_command(),
-      help_command(), init_model_command(), launch_command()};
+      help_command(), init_model_command(), launch_command(),         merge_command()};
   return all;
 }
 

@@ -44,6 +44,7 @@ Command check_command();
 Command plugins_command();
 Command help_command();
 Command init_model_command();
+Command merge_command();
 Command bench_command();
 Command generate_command();
 Command bench_generate_command();

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "output_folder.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/base/run_folder_lock.hpp"
@@ -15,29 +16,6 @@ namespace wizard::core {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A folder holding anything (but a lock file) is someone's work: refused unless --overwrite.
-void check_target(const fs::path& dir, bool overwrite) {
-  std::error_code error;
-  if (!fs::exists(dir, error)) return;
-  if (!fs::is_directory(dir, error)) {
-    throw UsageError(dir.string() + " exists and is not a folder; choose another path");
-  }
-  std::vector<std::string> names;
-  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (name != RunFolderLock::file_name()) names.push_back(name);
-  }
-  if (names.empty() || overwrite) return;
-  std::sort(names.begin(), names.end());
-  if (names.size() > 4) {
-    names.resize(4);
-    names.push_back("...");
-  }
-  throw UsageError(dir.string() + " is not empty (" + join(names) +
-                   "); init-model would replace everything in it. Pass --overwrite to replace "
-                   "it, or choose a new folder");
-}
 
 std::string preset_list() {
   std::string out;
@@ -79,7 +57,7 @@ Command init_model_command() {
       if (vm.count(option.name)) option.set(options, vm[option.name].as<std::string>());
     }
     const std::string dir = vm["dir"].as<std::string>();
-    check_target(dir, vm.count("overwrite") > 0);
+    check_output_folder(dir, vm.count("overwrite") > 0, "init-model");
     // A run still writing DIR refuses the lock, so --overwrite never pulls a folder from
     // under it; the lock file goes with the replaced folder.
     const RunFolderLock lock = RunFolderLock::acquire(dir);

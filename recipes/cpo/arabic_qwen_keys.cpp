@@ -120,10 +120,9 @@ std::vector<SchemaKey> build_table() {
       set("paths.output_dir", S, s("output"), {"output_dir"}),
       set("optimization.bf16", B, b(false), {"bf16"}),
       set("optimization.use_gradient_checkpointing", B, b(false), {"gradient_checkpointing"}),
-      pending("optimization.use_lora", B, b(false), "LoRA adapters", "issue 13", true),
-      pending("optimization.lora_rank", I, i(16), "LoRA adapters", "issue 13"),
-      pending("optimization.use_quantization", B, b(false), "quantised base weights", "issue 13",
-              true),
+      by_rule("optimization.use_lora", B, b(false), rules::lora),
+      by_rule("optimization.lora_rank", I, i(16), rules::lora),
+      by_rule("optimization.use_quantization", B, b(false), rules::lora),
       by_rule("logging.use_wandb", B, b(false), rules::wandb),
       by_rule("logging.wandb_project", S, s("arabic-qwen-sft"), rules::wandb),
 

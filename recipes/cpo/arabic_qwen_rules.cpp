@@ -151,6 +151,36 @@ void max_target_length(KeyReader& keys) {
                           std::to_string(answer) + " or remove it");
 }
 
+void lora(KeyReader& keys) {
+  SchemaTranslation& out = keys.out;
+  const SourceValue use = keys.read("optimization.use_lora");
+  const SourceValue rank = keys.read("optimization.lora_rank");
+  const SourceValue quantise = keys.read("optimization.use_quantization");
+  if (!use.value.as_bool()) {
+    if (rank.from.written) {
+      out.note(rank.from.path + " = " + written_value(rank.value) +
+               " changes nothing: optimization.use_lora is false");
+    }
+    if (quantise.value.as_bool()) {
+      out.problem(quantise,
+                  "keeps the frozen base weights in 4 bits, which train only through LoRA "
+                  "adapters; set optimization.use_lora: true, or remove the key");
+    }
+    return;
+  }
+  if (rank.value.as_integer() < 1) {
+    out.problem(rank, "must be at least 1");
+    return;
+  }
+  const std::string spec = "transformer_spec.lora_spec.";
+  out.set(spec + "r", rank);
+  // training-wizard's default alpha is twice its default rank (64 for 32).
+  out.set(spec + "lora_alpha", ConfigValue::integer(2 * rank.value.as_integer()), rank.from);
+  if (quantise.value.as_bool()) {
+    out.set("transformer_spec.bnb_spec.load_in_4bit", ConfigValue::boolean(true), quantise.from);
+  }
+}
+
 void wandb(KeyReader& keys) {
   // W&B's client cannot run here: the run writes TensorBoard events and prints the
   // `wandb sync` command for the project (report_to = "wandb", docs/training.md).

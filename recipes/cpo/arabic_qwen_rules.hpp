@@ -22,6 +22,9 @@ void hard_negative_ratio(KeyReader& keys);
 void cpo_gamma(KeyReader& keys);
 // cpo.max_target_length: TRL keeps max_length - max_prompt_length tokens of each answer.
 void max_target_length(KeyReader& keys);
+// optimization.use_lora, lora_rank, use_quantization: transformer_spec.lora_spec (r = rank,
+// lora_alpha = 2 rank, training-wizard's other defaults) and bnb_spec (4-bit NF4).
+void lora(KeyReader& keys);
 // logging.use_wandb and wandb_project: report_to = "wandb" with that project.
 void wandb(KeyReader& keys);
 

@@ -174,6 +174,7 @@ std::vector<BenchStep> CpoBench::run(BenchMode mode, std::int64_t warmup, std::i
       training_task(model, task, *parts_.pairs,
                     mode == BenchMode::baseline ? parts_.baseline_sampler : parts_.sampler,
                     parts_.negatives.num_negatives, args);
+  training.parameters = trainable_parameters(model, parts_.settings->transformer.adapters);
   training.compute = [&, compute = training.compute](const train::MicroBatch& batch) {
     timer.micro_batch_started();
     examples = static_cast<std::int64_t>(batch.size());

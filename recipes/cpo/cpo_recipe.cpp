@@ -26,6 +26,7 @@
 #include "wizard/generation/generation_options.hpp"
 #include "wizard/model/config.hpp"
 #include "wizard/model/hub.hpp"
+#include "wizard/model/lora.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/export.hpp"
 #include "wizard/plugin/negative_sampler.hpp"
@@ -89,7 +90,7 @@ class CpoRecipe : public Recipe {
         << "model:      " << model_dir_.string() << " (" << config.model_type << ", "
         << config.num_hidden_layers << " layers, hidden " << config.hidden_size << ", "
         << model::dtype_name_of(model_->dtype()) << " on " << model_->device() << ")\n"
-        << "data:       " << source_description_ << "\n"
+        << adapters_line() << "data:       " << source_description_ << "\n"
         << "train:      " << train_.pairs.size() << " pairs"
         << (train_.skipped.empty() ? "" : ", " + train_.skip_summary()) << "\n"
         << "validation: "
@@ -125,6 +126,8 @@ class CpoRecipe : public Recipe {
     }
     train::TrainingTask training = training_task(*model_, task, train_.pairs, sampler_,
                                                  settings_.negatives.num_negatives, args);
+    const AdapterSettings& adapters = settings_.transformer.adapters;
+    training.parameters = trainable_parameters(*model_, adapters);
     std::vector<train::EvalResult> evaluations;
     std::unique_ptr<EvalSamples> samples = eval_samples();
     std::int64_t step = 0;  // the trainer's global step, for the samples
@@ -146,16 +149,31 @@ class CpoRecipe : public Recipe {
                            {"train_pairs", train_.pairs.size()},
                            {"validation_pairs", eval_ ? eval_->pairs.size() : 0}};
     training.evaluate_after_first_step = settings_.evaluate_first_step;
-    training.save_model = [this](const fs::path& folder) {
+    training.save_model = [this, &adapters](const fs::path& folder) {
+      if (adapters.lora) {
+        save_adapter_folder(*model_, adapters, folder, model_dir_,
+                            settings_.transformer.pretrained_name);
+        return;
+      }
       model::SavePretrainedOptions options;
       options.tokenizer_source = model_dir_;
       model_->save_pretrained(folder, options);
     };
+    if (adapters.lora) {
+      training.load_model = [this, &adapters](const fs::path& folder) {
+        model::load_lora_adapter(*model_, *adapters.lora, folder);
+      };
+    }
 
     train::Trainer trainer(args, std::move(training));
     const train::TrainResult result = trainer.train();
     logger()->info("trained {} steps ({:.2f} epochs), mean loss {:.4f}; model saved in {}",
                    result.global_step, result.epoch, result.train_loss, args.output_dir.string());
+    if (adapters.merge_lora && fs::exists(args.output_dir / "adapter_config.json")) {
+      const fs::path merged = args.output_dir / "merged";
+      model::save_merged_adapter(args.output_dir, model_dir_, merged, model_->dtype());
+      logger()->info("merge_lora: the adapter merged into the base model in {}", merged.string());
+    }
     if (task.short_examples() > 0) {
       logger()->info(
           "{} of {} examples scored had fewer than num_negatives = {} negatives to choose from "
@@ -177,6 +195,22 @@ class CpoRecipe : public Recipe {
       : config_(view.recipe),
         host_(host),
         settings_(CpoSettings::read(view.recipe, host, view.loss_defaults)) {}
+
+  // "adapters: ..." for the summary, when LoRA is on.
+  std::string adapters_line() const {
+    const AdapterSettings& a = settings_.transformer.adapters;
+    if (!a.lora) return "";
+    std::ostringstream out;
+    out << "adapters:   LoRA r " << a.lora->r << ", alpha " << a.lora->lora_alpha << " on "
+        << model::lora_target_paths(model_->config(), *a.lora).size() << " layers";
+    if (a.four_bit) {
+      out << "; base weights in 4 bits ("
+          << (a.four_bit->type == model::FourBitType::nf4 ? "nf4" : "fp4")
+          << (a.four_bit->double_quant ? ", double quant" : "") << ")";
+    }
+    out << "\n";
+    return out.str();
+  }
 
   // Model folder, tokenizer, rows, their tokenization, the plugins and the model.
   void load() {
@@ -238,6 +272,7 @@ class CpoRecipe : public Recipe {
     const at::ScalarType dtype = model::dtype_from_name(args.parameter_dtype_name());
     model_ = std::make_unique<model::CausalLM>(
         model::CausalLM::from_pretrained(model_dir_, dtype, settings_.transformer.device));
+    apply_adapters(*model_, settings_.transformer.adapters, static_cast<std::uint64_t>(args.seed));
     model_->set_gradient_checkpointing(args.gradient_checkpointing);
     check_vocabulary();
   }

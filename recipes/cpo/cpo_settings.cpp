@@ -139,21 +139,21 @@ TransformerSettings read_transformer(const Config& spec) {
       {"tokenizer_init_kwargs", "table", "", "tokenizer loading kwargs (unused)"},
       {"disable_tokenizer_parallelism", "bool", "false", "unused: wizard tokenizes with threads"},
       {"tokenizer_special_tokens", "table", "", "extra special tokens (not supported yet)"},
-      {"lora_spec", "table", "", "LoRA adapters (not supported yet)"},
-      {"quantization_spec", "table", "", "quantised loading (not supported)"},
-      {"bnb_spec", "table", "", "quantised loading (not supported)"},
+      {"lora_spec", "table", "",
+       "LoRA adapters (PEFT's LoraConfig): only they train; saved as PEFT adapters"},
+      {"quantization_spec", "table", "",
+       "the frozen base in 4 bits under LoRA (transformers' BitsAndBytesConfig: load_in_4bit)"},
+      {"bnb_spec", "table", "", "another name of quantization_spec"},
   });
   TransformerSettings out;
   out.pretrained_name = spec.require<std::string>("pretrained_name");
   out.revision = spec.get<std::string>("revision", "");
-  for (const char* unsupported :
-       {"tokenizer_special_tokens", "lora_spec", "quantization_spec", "bnb_spec"}) {
-    if (spec.has(unsupported)) {
-      spec.fail(unsupported,
-                "is not supported by wizard yet: it trains every parameter of the "
-                "model in full; remove this key");
-    }
+  if (spec.has("tokenizer_special_tokens")) {
+    spec.fail("tokenizer_special_tokens",
+              "is not supported by wizard yet: the model's vocabulary stays as it is; remove "
+              "this key");
   }
+  out.adapters = read_adapter_settings(spec);
   const Config kwargs = spec.table("apply_chat_template_kwargs");
   for (const auto& key : kwargs.keys()) {
     const ConfigValue& value = *kwargs.find(key);
@@ -405,8 +405,15 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
   callbacks.check_keys({{"evaluate_first_step", "bool", "false", "evaluate after the first step"},
                         {"enable_early_stopping", "bool", "false", "not supported yet"},
                         {"early_stopping_patience", "int", "-1", "not supported yet"},
-                        {"merge_lora", "bool", "false", "LoRA is not supported yet"}});
+                        {"merge_lora", "bool", "false",
+                         "with LoRA: also write the merged model to output_dir/merged"}});
   out.evaluate_first_step = callbacks.get<bool>("evaluate_first_step", false);
+  out.transformer.adapters.merge_lora = callbacks.get<bool>("merge_lora", false);
+  if (out.transformer.adapters.merge_lora && !out.transformer.adapters.lora) {
+    callbacks.fail("merge_lora",
+                   "= true merges LoRA adapters, but transformer_spec has no lora_spec; remove "
+                   "the key or add the table");
+  }
   if (callbacks.get<bool>("enable_early_stopping", false)) {
     callbacks.fail("enable_early_stopping", "early stopping is not supported yet");
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "adapter_settings.hpp"
 #include "wizard/base/config.hpp"
 #include "wizard/data/preference_tokenization.hpp"
 #include "wizard/plugin/plugin.hpp"
@@ -22,6 +23,7 @@ struct TransformerSettings {
   std::string revision;            // hub revision ("" = main)
   c10::Device device = c10::kCPU;  // transformer_spec.device (or device_map), resolved
   nlohmann::ordered_json chat_template_kwargs = nlohmann::ordered_json::object();
+  AdapterSettings adapters;  // lora_spec, quantization_spec / bnb_spec
 };
 
 // A plugin to create: its name, its own table, and where the name was written.

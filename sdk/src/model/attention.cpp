@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "adapted_linear.hpp"
 #include "attention_cpu.hpp"
 #include "rmsnorm.hpp"
 
@@ -111,9 +112,10 @@ at::Tensor self_attention(const AttentionWeights& w, const at::Tensor& x, const 
                           std::optional<int64_t> window) {
   const int64_t R = x.size(0), T = x.size(1), D = config.head_dim;
   const Heads h{config.num_key_value_heads, config.kv_groups(), D};
-  at::Tensor q = at::linear(x, w.q_proj, w.q_proj_bias).view({R, T, -1, D});
-  at::Tensor k = at::linear(x, w.k_proj, w.k_proj_bias).view({R, T, -1, D});
-  const at::Tensor v = at::linear(x, w.v_proj, w.v_proj_bias).view({R, T, -1, D});
+  at::Tensor q = adapted_linear(x, w.q_proj, w.q_proj_bias, w.q_proj_adapter).view({R, T, -1, D});
+  at::Tensor k = adapted_linear(x, w.k_proj, w.k_proj_bias, w.k_proj_adapter).view({R, T, -1, D});
+  const at::Tensor v =
+      adapted_linear(x, w.v_proj, w.v_proj_bias, w.v_proj_adapter).view({R, T, -1, D});
   if (config.qk_norm) {
     q = rms_norm(q, w.q_norm, config.rms_norm_eps);
     k = rms_norm(k, w.k_norm, config.rms_norm_eps);
@@ -130,7 +132,7 @@ at::Tensor self_attention(const AttentionWeights& w, const at::Tensor& x, const 
     out = plan->padded() ? attend_padded(q, k, v, plan->padded_mask(window), h)
                          : attend_groups(q, k, v, *plan, window, h);
   }
-  return at::linear(out, w.o_proj, w.o_proj_bias);
+  return adapted_linear(out, w.o_proj, w.o_proj_bias, w.o_proj_adapter);
 }
 
 }  // namespace wizard::model

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "adapted_linear.hpp"
 #include "attention_plan.hpp"
 #include "gemv_cpu.hpp"
 #include "mlp.hpp"
@@ -10,6 +11,13 @@
 namespace wizard::model {
 
 namespace {
+
+// decode_linear's product of the base weight, plus what the adapter adds (LoRA, dequantising).
+at::Tensor decode(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                  const LinearAdapter& adapter) {
+  return add_lora(cpu::decode_linear(x, base_weight(weight, adapter, x.scalar_type()), bias), x,
+                  adapter);
+}
 
 // transformers' eager attention of T new queries against the first L cached keys, with the
 // query heads of one key/value head batched together (no repeated keys): q [R, T, Hq, D],
@@ -38,9 +46,9 @@ at::Tensor cached_self_attention(const AttentionWeights& w, const at::Tensor& x,
                                  const at::Tensor& keys, const at::Tensor& values) {
   const ModelConfig& c = *step.config;
   const int64_t R = x.size(0), T = x.size(1), D = c.head_dim;
-  at::Tensor q = cpu::decode_linear(x, w.q_proj, w.q_proj_bias).view({R, T, -1, D});
-  at::Tensor k = cpu::decode_linear(x, w.k_proj, w.k_proj_bias).view({R, T, -1, D});
-  const at::Tensor v = cpu::decode_linear(x, w.v_proj, w.v_proj_bias).view({R, T, -1, D});
+  at::Tensor q = decode(x, w.q_proj, w.q_proj_bias, w.q_proj_adapter).view({R, T, -1, D});
+  at::Tensor k = decode(x, w.k_proj, w.k_proj_bias, w.k_proj_adapter).view({R, T, -1, D});
+  const at::Tensor v = decode(x, w.v_proj, w.v_proj_bias, w.v_proj_adapter).view({R, T, -1, D});
   if (c.qk_norm) {
     q = rms_norm(q, w.q_norm, c.rms_norm_eps);
     k = rms_norm(k, w.k_norm, c.rms_norm_eps);
@@ -50,14 +58,14 @@ at::Tensor cached_self_attention(const AttentionWeights& w, const at::Tensor& x,
   keys.narrow(2, step.start, T).copy_(k.transpose(1, 2));
   values.narrow(2, step.start, T).copy_(v.transpose(1, 2));
   const at::Tensor out = attend_cached(q, keys, values, mask, step.start + T, c);
-  return cpu::decode_linear(out, w.o_proj, w.o_proj_bias);
+  return decode(out, w.o_proj, w.o_proj_bias, w.o_proj_adapter);
 }
 
 // The SwiGLU block with decode_linear's products.
 at::Tensor cached_mlp(const MlpWeights& w, const at::Tensor& x) {
-  const at::Tensor gate = cpu::decode_linear(x, w.gate_proj, w.gate_proj_bias);
-  const at::Tensor up = cpu::decode_linear(x, w.up_proj, w.up_proj_bias);
-  return cpu::decode_linear(swiglu(gate, up), w.down_proj, w.down_proj_bias);
+  const at::Tensor gate = decode(x, w.gate_proj, w.gate_proj_bias, w.gate_proj_adapter);
+  const at::Tensor up = decode(x, w.up_proj, w.up_proj_bias, w.up_proj_adapter);
+  return decode(swiglu(gate, up), w.down_proj, w.down_proj_bias, w.down_proj_adapter);
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ NamedParameters CausalLM::named_parameters() const {
   NamedParameters named;
   ModelWeights handles = weights_;
   visit_parameters(*config_, handles, [&](const ParameterSpec& spec, at::Tensor& slot) {
-    named.emplace_back(spec.name, slot);
+    if (slot.defined()) named.emplace_back(spec.name, slot);  // not a weight kept quantised
   });
   return named;
 }
@@ -89,9 +89,19 @@ at::Device CausalLM::device() const {
 void CausalLM::to(at::ScalarType dtype, std::optional<at::Device> device) {
   const at::Device target = device.value_or(this->device());
   visit_parameters(*config_, weights_, [&](const ParameterSpec&, at::Tensor& slot) {
+    if (!slot.defined()) return;  // a weight kept quantised stays where it is
     const bool requires_grad = slot.requires_grad();
     slot = slot.detach().to(target, dtype).requires_grad_(requires_grad);
   });
+  for (DecoderLayerWeights& layer : weights_.layers) {
+    for (LayerLinear& linear : layer_linears(layer)) {
+      for (at::Tensor* t : {&linear.adapter.lora_A, &linear.adapter.lora_B}) {
+        if (!t->defined()) continue;
+        const bool requires_grad = t->requires_grad();
+        *t = t->detach().to(target, dtype).requires_grad_(requires_grad);
+      }
+    }
+  }
   inverse_frequencies_ = inverse_frequencies_.to(target);
   set_head_alias(at::Tensor());
   auto config = std::make_shared<ModelConfig>(*config_);

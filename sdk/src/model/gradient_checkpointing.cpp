@@ -3,6 +3,11 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <ATen/Context.h>
+
+#include <mutex>
+
+#include "adapted_linear.hpp"
 #include "autocast_state.hpp"
 
 namespace wizard::model {
@@ -18,6 +23,45 @@ struct LayerState : torch::CustomClassHolder {
   std::shared_ptr<const ForwardContext> context;
   int64_t layer_index = 0;
   AutocastState autocast;  // the forward's, for the recomputation
+  // LoRA dropout: the device generator's state before the forward, so that the recomputation
+  // draws the same masks (undefined when the layer draws none).
+  at::Tensor rng_state;
+  at::Device device = at::kCPU;
+};
+
+at::Generator default_generator(at::Device device) {
+  return at::globalContext().defaultGenerator(device);
+}
+
+at::Tensor generator_state(at::Device device) {
+  at::Generator generator = default_generator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_generator_state(at::Device device, const at::Tensor& state) {
+  at::Generator generator = default_generator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+// Replays the forward's random draws for the recomputation, then puts the generator back.
+class RngReplay {
+ public:
+  explicit RngReplay(const LayerState& state) : device_(state.device) {
+    if (!state.rng_state.defined()) return;
+    now_ = generator_state(device_);
+    set_generator_state(device_, state.rng_state);
+  }
+  ~RngReplay() {
+    if (now_.defined()) set_generator_state(device_, now_);
+  }
+  RngReplay(const RngReplay&) = delete;
+  RngReplay& operator=(const RngReplay&) = delete;
+
+ private:
+  at::Device device_;
+  at::Tensor now_;
 };
 
 class CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
@@ -30,6 +74,8 @@ class CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     saved.insert(saved.end(), weights.begin(), weights.end());
     ctx->save_for_backward(saved);
     ctx->saved_data["state"] = c10::IValue::make_capsule(state);
+    // Autograd is off in here, but this is a training pass: LoRA dropout draws its masks.
+    const LoraTrainingScope training;
     return {decoder_layer(state->weights.with_tensors(weights), hidden, *state->context,
                           state->layer_index)};
   }
@@ -55,6 +101,7 @@ class CheckpointedLayer : public torch::autograd::Function<CheckpointedLayer> {
     {
       at::AutoGradMode enable_grad(true);
       const AutocastGuard autocast(state->autocast);
+      const RngReplay replay(*state);
       const at::TensorList weights(inputs.data() + 1, inputs.size() - 1);
       output = decoder_layer(state->weights.with_tensors(weights), inputs[0], *state->context,
                              state->layer_index);
@@ -77,6 +124,8 @@ at::Tensor checkpointed_decoder_layer(const DecoderLayerWeights& weights, const 
   state->context = std::move(context);
   state->layer_index = layer_index;
   state->autocast = AutocastState::current();
+  state->device = hidden.device();
+  if (uses_lora_dropout(weights)) state->rng_state = generator_state(state->device);
   const std::vector<at::Tensor> tensors = weights.tensors();
   return CheckpointedLayer::apply(hidden, at::TensorList(tensors), state)[0];
 }

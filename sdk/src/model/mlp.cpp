@@ -2,6 +2,7 @@
 
 #include <torch/csrc/autograd/custom_function.h>
 
+#include "adapted_linear.hpp"
 #include "kernels_cpu_ops.hpp"
 
 namespace wizard::model {
@@ -35,9 +36,9 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up) {
 }
 
 at::Tensor swiglu_mlp(const MlpWeights& w, const at::Tensor& x) {
-  const at::Tensor gate = at::linear(x, w.gate_proj, w.gate_proj_bias);
-  const at::Tensor up = at::linear(x, w.up_proj, w.up_proj_bias);
-  return at::linear(swiglu(gate, up), w.down_proj, w.down_proj_bias);
+  const at::Tensor gate = adapted_linear(x, w.gate_proj, w.gate_proj_bias, w.gate_proj_adapter);
+  const at::Tensor up = adapted_linear(x, w.up_proj, w.up_proj_bias, w.up_proj_adapter);
+  return adapted_linear(swiglu(gate, up), w.down_proj, w.down_proj_bias, w.down_proj_adapter);
 }
 
 }  // namespace wizard::model

@@ -136,6 +136,16 @@ CausalLM CausalLM::from_pretrained(const fs::path& folder, at::ScalarType dtype,
 }
 
 void CausalLM::save_pretrained(const fs::path& folder, const SavePretrainedOptions& options) const {
+  ModelWeights handles = weights_;
+  for (DecoderLayerWeights& layer : handles.layers) {
+    for (const LayerLinear& linear : layer_linears(layer)) {
+      if (linear.adapter.quantized || linear.adapter.lora_A.defined()) {
+        throw Error(std::string("save_pretrained: the model's ") + linear.name +
+                    " layers carry LoRA adapters or a quantised weight; save the adapter "
+                    "(lora.hpp) or merge it into a model loaded unquantised first");
+      }
+    }
+  }
   const at::ScalarType dtype = options.dtype.value_or(this->dtype());
   safetensors::NamedTensors tensors;
   for (const auto& [name, tensor] : named_parameters()) {

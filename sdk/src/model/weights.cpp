@@ -53,6 +53,11 @@ void for_each_slot(Layer& w, Fn&& fn) {
                      &m.up_proj_bias, &m.down_proj, &m.down_proj_bias}) {
     fn(*slot);
   }
+  for (auto* adapter : {&a.q_proj_adapter, &a.k_proj_adapter, &a.v_proj_adapter, &a.o_proj_adapter,
+                        &m.gate_proj_adapter, &m.up_proj_adapter, &m.down_proj_adapter}) {
+    fn(adapter->lora_A);
+    fn(adapter->lora_B);
+  }
 }
 
 }  // namespace
@@ -76,6 +81,18 @@ DecoderLayerWeights DecoderLayerWeights::with_tensors(at::TensorList tensors) co
   });
   if (next != tensors.size()) throw Error("decoder layer: too many tensors to rebind its weights.");
   return copy;
+}
+
+std::vector<LayerLinear> layer_linears(DecoderLayerWeights& w) {
+  auto& a = w.self_attn;
+  auto& m = w.mlp;
+  return {{"self_attn.q_proj", a.q_proj, a.q_proj_bias, a.q_proj_adapter},
+          {"self_attn.k_proj", a.k_proj, a.k_proj_bias, a.k_proj_adapter},
+          {"self_attn.v_proj", a.v_proj, a.v_proj_bias, a.v_proj_adapter},
+          {"self_attn.o_proj", a.o_proj, a.o_proj_bias, a.o_proj_adapter},
+          {"mlp.gate_proj", m.gate_proj, m.gate_proj_bias, m.gate_proj_adapter},
+          {"mlp.up_proj", m.up_proj, m.up_proj_bias, m.up_proj_adapter},
+          {"mlp.down_proj", m.down_proj, m.down_proj_bias, m.down_proj_adapter}};
 }
 
 void visit_parameters(const ModelConfig& config, ModelWeights& weights, const Visit& visit) {

@@ -176,7 +176,11 @@ std::optional<std::string> checkpoint_damage(const fs::path& folder) {
     if (!safetensors::File::open(folder / kRngStateFile).contains("cpu")) {
       return std::string(kRngStateFile) + " has no \"cpu\" generator state";
     }
-    safetensors::Checkpoint::open(folder);
+    if (fs::is_regular_file(folder / "adapter_model.safetensors", error)) {
+      safetensors::File::open(folder / "adapter_model.safetensors");  // a LoRA run's adapter
+    } else {
+      safetensors::Checkpoint::open(folder);
+    }
   } catch (const Error& failure) {
     return failure.what();
   }

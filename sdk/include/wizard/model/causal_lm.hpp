@@ -76,12 +76,16 @@ class WIZARD_API CausalLM {
 
   const ModelConfig& config() const { return *config_; }
   const ModelWeights& weights() const { return weights_; }
+  // For what changes the weights in place: LoRA adapters (lora.hpp), quantised base weights
+  // (quantization.hpp). Every parameter keeps its shape.
+  ModelWeights& mutable_weights() { return weights_; }
   // generation_config.json as loaded (null if the folder had none).
   const nlohmann::json& generation_config() const { return generation_config_; }
   void set_generation_config(nlohmann::json generation_config);
 
   // Parameters with their Hugging Face names, in transformers' order; a tied LM head appears
-  // once, as model.embed_tokens.weight.
+  // once, as model.embed_tokens.weight. Weights kept quantised (quantization.hpp) are not
+  // listed; LoRA adapters are not either (lora_parameters in lora.hpp lists them).
   NamedParameters named_parameters() const;
   std::vector<at::Tensor> parameters() const;
   at::ScalarType dtype() const;

@@ -22,6 +22,19 @@ void hard_negative_ratio(KeyReader& keys);
 void cpo_gamma(KeyReader& keys);
 // cpo.max_target_length: TRL keeps max_length - max_prompt_length tokens of each answer.
 void max_target_length(KeyReader& keys);
+// cpo.contrastive_weight and the embedding contrastive term's settings (simcse_dropout,
+// contrastive_temperature, normalize_embeddings, projection_dim, use_queue, queue_size,
+// use_momentum, momentum_beta): the term is on while the weight is above 0 (the document's
+// default 1.0), its settings then passed on where they differ from the recipe's defaults;
+// with weight 0 a written setting changes nothing (noted).
+void contrastive(KeyReader& keys);
+// data.augment_data, augmentation_strategy and augmentation_ratio: "noise" runs; the
+// document's default "paraphrase" is refused (not in wizard yet, issue 11); the settings
+// alone change nothing (noted).
+void augmentation(KeyReader& keys);
+// data.create_hard_negatives and hard_negative_strategy: mining before training with that
+// miner; the strategy alone changes nothing (noted).
+void mining(KeyReader& keys);
 // logging.use_wandb and wandb_project: report_to = "wandb" with that project.
 void wandb(KeyReader& keys);
 

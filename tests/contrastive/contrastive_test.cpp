@@ -1,15 +1,17 @@
 // The contrastive term's parts against hand-computed cases: InfoNCE's value, accuracy and
 // gradient; the queue's FIFO order across pushes, over capacity and through save/load; the
 // EMA update of the momentum encoder and its saved averages; the projection head's arithmetic
-// and its save/load.
+// and its save/load; the noise augmentation.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 
 #include "info_nce.hpp"
 #include "key_queue.hpp"
 #include "momentum_encoder.hpp"
+#include "noise_augmentation.hpp"
 #include "projection_head.hpp"
 #include "test_support.hpp"
 #include "wizard/base/error.hpp"
@@ -190,4 +192,29 @@ TEST(Momentum, HeadScopeAveragesTheHeadAndRestoresItsAverages) {
   resumed.load(safetensors::File::open(dir / "m.safetensors"), "momentum.");
   const at::Tensor x = t({1, 2, -3, 0.5f}, {2, 2});
   EXPECT_TRUE(at::equal(resumed.head().forward(x), momentum.head().forward(x)));
+}
+
+TEST(NoiseAugmentation, DropsAndSwapsWordsOfTheChosenAnswerIntoTheNegatives) {
+  // Seeded: the same text and seed give the same noise; a single word gets none.
+  const std::string text = "the capital of france is paris";
+  const std::string noisy = noisy_answer(text, 7);
+  EXPECT_EQ(noisy, noisy_answer(text, 7));
+  EXPECT_NE(noisy, text);
+  EXPECT_EQ(noisy_answer("paris", 7), "paris");
+  // Every word of the noisy answer is one of the original's (dropout and a swap only).
+  std::istringstream words(noisy);
+  for (std::string word; words >> word;) EXPECT_NE(text.find(word), std::string::npos) << word;
+  // Ratio 1: every row with two words or more gets one extra negative, appended to its list;
+  // conversational answers get the noise in their last message.
+  Dataset rows;
+  rows.append(Row{{"chosen", "a b c d"}, {"negatives", Row::array({"x"})}}, {});
+  rows.append(Row{{"chosen", "one"}}, {});
+  rows.append(Row{{"chosen", Row::array({Row{{"role", "assistant"}, {"content", "p q r"}}})}}, {});
+  EXPECT_EQ(add_noise_negatives(rows, "chosen", "negatives", 1.0, 3), 2);
+  EXPECT_EQ(rows.row(0)["negatives"].size(), 2u);
+  EXPECT_EQ(rows.row(0)["negatives"][0], "x");
+  EXPECT_FALSE(rows.row(1).contains("negatives"));
+  EXPECT_EQ(rows.row(2)["negatives"][0][0]["role"], "assistant");
+  EXPECT_NE(rows.row(2)["negatives"][0][0]["content"], "p q r");
+  EXPECT_EQ(rows.row(2)["chosen"][0]["content"], "p q r");  // the chosen answer is untouched
 }

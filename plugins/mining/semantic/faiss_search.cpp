@@ -1,5 +1,6 @@
 // FAISS's HNSW index for the nearest answers above mining_exact_limit (compiled only when
 // the build found libfaiss-dev).
+#include <ATen/core/grad_mode.h>
 #include <faiss/IndexHNSW.h>
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 #include "nearest_answers.hpp"
 
+#include <ATen/core/grad_mode.h>
+
 #include <algorithm>
 #include <limits>
 

@@ -1,5 +1,7 @@
 #include "augmentation_settings.hpp"
 
+#include "feature_keys.hpp"
+
 namespace wizard::cpo {
 
 OptionDocs AugmentationSettings::options() {
@@ -16,13 +18,8 @@ AugmentationSettings AugmentationSettings::read(const Config& args) {
   AugmentationSettings out;
   out.enabled = args.get<bool>("augment_data", false);
   if (!out.enabled) {
-    for (const char* key : {"augmentation_strategy", "augmentation_ratio"}) {
-      if (args.has(key)) {
-        args.fail(key,
-                  "configures data augmentation, which is off; set augment_data = true or "
-                  "remove this key");
-      }
-    }
+    refuse_while_off(args, options(), "augment_data", "data augmentation",
+                     "set augment_data = true");
     return out;
   }
   out.strategy = args.get<std::string>("augmentation_strategy", "noise");

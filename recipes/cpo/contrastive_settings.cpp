@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "feature_keys.hpp"
+
 namespace wizard::cpo {
 
 OptionDocs ContrastiveSettings::options() {
@@ -31,13 +33,9 @@ ContrastiveSettings ContrastiveSettings::read(const Config& args) {
   };
   out.weight = non_negative("contrastive_weight", 0);
   if (!out.enabled()) {
-    for (const auto& option : options()) {
-      if (option.name != "contrastive_weight" && args.has(option.name)) {
-        args.fail(option.name,
-                  "configures the embedding contrastive term, which is off (contrastive_weight "
-                  "= 0); set contrastive_weight > 0 or remove this key");
-      }
-    }
+    refuse_while_off(args, options(), "contrastive_weight",
+                     "the embedding contrastive term (contrastive_weight = 0)",
+                     "set contrastive_weight > 0");
     return out;
   }
   out.temperature = args.get<double>("contrastive_temperature", 0.05);

@@ -1,5 +1,7 @@
 #include "mining_settings.hpp"
 
+#include "feature_keys.hpp"
+
 namespace wizard::cpo {
 
 namespace {
@@ -48,13 +50,8 @@ MiningSettings MiningSettings::read(const Config& args, PluginHost& host) {
     }
   }
   if (!out.enabled) {
-    for (const auto& option : own_options()) {
-      if (option.name != "create_hard_negatives" && args.has(option.name)) {
-        args.fail(option.name,
-                  "configures hard-negative mining, which is off; set create_hard_negatives = "
-                  "true or remove this key");
-      }
-    }
+    refuse_while_off(args, own_options(), "create_hard_negatives", "hard-negative mining",
+                     "set create_hard_negatives = true");
     return out;
   }
   out.strategy = strategy_of(args);

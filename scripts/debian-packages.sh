@@ -12,6 +12,10 @@ wizard_library_packages=(
   libgloo-dev
   libgtest-dev libgmock-dev
 )
+# Optional: FAISS, with which the hard-negative mining plugin (plugins/mining/) searches sets
+# above mining_exact_limit approximately (HNSW); a build without it searches exactly only.
+# bookworm has 1.7.3, trixie 1.11.0.
+wizard_optional_packages=(libfaiss-dev)
 # Only the micro-benchmarks (WIZARD_BUILD_BENCHMARKS) use it.
 wizard_benchmark_packages=(libbenchmark-dev)
 # What the tests drive besides wizard: tmux (`wizard chat` typed into a terminal).

@@ -28,8 +28,8 @@ done
 # shellcheck source=debian-packages.sh
 source scripts/debian-packages.sh
 packages=("${wizard_tool_packages[@]}" "${wizard_library_packages[@]}"
-          "${wizard_benchmark_packages[@]}" "${wizard_test_packages[@]}"
-          "${wizard_fuzz_packages[@]}")
+          "${wizard_optional_packages[@]}" "${wizard_benchmark_packages[@]}"
+          "${wizard_test_packages[@]}" "${wizard_fuzz_packages[@]}")
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi

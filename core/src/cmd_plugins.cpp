@@ -78,8 +78,9 @@ Command plugins_command() {
     if (vm.count("kind")) {
       only = parse_kind(vm["kind"].as<std::string>());
       if (!only) {
-        throw UsageError("--kind " + vm["kind"].as<std::string>() +
-                         ": use recipe, datasource, sampler, negative_sampler or loss");
+        throw UsageError(
+            "--kind " + vm["kind"].as<std::string>() +
+            ": use recipe, datasource, sampler, negative_sampler, negative_miner or loss");
       }
     }
     const PluginRegistry registry = open_registry(vm);

@@ -101,7 +101,6 @@ SchemaKey pending(std::string path, Kind kind, ConfigValue fallback, std::string
 const char* kNegatives = "several negatives per prompt";
 const char* kSampling = "negative sampling strategies";
 const char* kReference = "a frozen reference model";
-const char* kContrastive = "the embedding contrastive term";
 
 std::vector<SchemaKey> build_table() {
   const Kind B = Kind::Bool, I = Kind::Integer, F = Kind::Float, S = Kind::String, T = Kind::Table;
@@ -161,12 +160,11 @@ std::vector<SchemaKey> build_table() {
       set("data.disable_dropout", B, b(true), {"disable_dropout"}),
       set("data.generate_during_eval", B, b(false), {"generate_during_eval"},
           "answers to validation prompts at each evaluation, in samples.jsonl"),
-      pending("data.augment_data", B, b(false), "data augmentation", "issue 11", true),
-      pending("data.augmentation_strategy", S, s("paraphrase"), "data augmentation", "issue 11"),
-      pending("data.augmentation_ratio", F, f(0.1), "data augmentation", "issue 11"),
-      pending("data.create_hard_negatives", B, b(false), "hard-negative mining", "issue 11", true),
-      pending("data.hard_negative_strategy", S, s("semantic_search"), "hard-negative mining",
-              "issue 11"),
+      by_rule("data.augment_data", B, b(false), rules::augmentation),
+      by_rule("data.augmentation_strategy", S, s("paraphrase"), rules::augmentation),
+      by_rule("data.augmentation_ratio", F, f(0.1), rules::augmentation),
+      by_rule("data.create_hard_negatives", B, b(false), rules::mining),
+      by_rule("data.hard_negative_strategy", S, s("semantic_search"), rules::mining),
 
       // cpo: CPOSpecificConfig of cpo_config.md.
       set("cpo.beta", F, f(0.1), {"beta"}, "beta (the preference strength)"),
@@ -184,9 +182,9 @@ std::vector<SchemaKey> build_table() {
       alias("cpo.cpo_alpha", F, f(1.0), "cpo_alpha"),
       alias("cpo.cpo_beta", F, f(0.1), "beta"),
       by_rule("cpo.cpo_gamma", F, f(1.0), rules::cpo_gamma),
-      pending("cpo.simcse_dropout", F, f(0.1), kContrastive, "issue 11"),
-      pending("cpo.contrastive_temperature", F, f(0.05), kContrastive, "issue 11"),
-      pending("cpo.contrastive_weight", F, f(1.0), kContrastive, "issue 11"),
+      by_rule("cpo.simcse_dropout", F, f(0.1), rules::contrastive),
+      by_rule("cpo.contrastive_temperature", F, f(0.05), rules::contrastive),
+      by_rule("cpo.contrastive_weight", F, f(1.0), rules::contrastive),
       set("cpo.preference_weight", F, f(1.0), {"preference_weight"}),
       alias("cpo.max_length", I, i(2048), "max_length"),
       set("cpo.max_prompt_length", I, i(1024), {"max_prompt_length"}),
@@ -201,12 +199,12 @@ std::vector<SchemaKey> build_table() {
                    "transformers' from_pretrained arguments; wizard loads models itself (the "
                    "precision from optimization.bf16, the device automatically); remove the key"),
       recipe_key("cpo.force_use_ref_model", B, b(false), b(false), kReference, "remove the key"),
-      pending("cpo.use_momentum", B, b(false), kContrastive, "issue 11"),
-      pending("cpo.momentum_beta", F, f(0.999), kContrastive, "issue 11"),
-      pending("cpo.queue_size", I, i(65536), kContrastive, "issue 11"),
-      pending("cpo.use_queue", B, b(false), kContrastive, "issue 11"),
-      pending("cpo.normalize_embeddings", B, b(true), kContrastive, "issue 11"),
-      pending("cpo.projection_dim", I, none(), kContrastive, "issue 11"),
+      by_rule("cpo.use_momentum", B, b(false), rules::contrastive),
+      by_rule("cpo.momentum_beta", F, f(0.999), rules::contrastive),
+      by_rule("cpo.queue_size", I, i(65536), rules::contrastive),
+      by_rule("cpo.use_queue", B, b(false), rules::contrastive),
+      by_rule("cpo.normalize_embeddings", B, b(true), rules::contrastive),
+      by_rule("cpo.projection_dim", I, none(), rules::contrastive),
   };
   // preference_weight 1 is what a loss without the option does.
   for (auto& row : keys) {
@@ -359,8 +357,8 @@ void apply_set(const SchemaKey& row, KeyReader& keys) {
 
 // Features of other issues. A feature with a switch is asked for when its switch is on;
 // its other keys are then refused too (they are its settings), and while it is off they
-// change nothing (noted). The contrastive term has no switch in the document: it is asked
-// for when any of its keys is written with a value other than its default.
+// change nothing (noted). A feature without a switch is asked for when any of its keys is
+// written with a value other than its default.
 void check_pending(KeyReader& keys) {
   std::vector<std::string> features;
   for (const auto& row : schema_keys()) {

@@ -110,6 +110,85 @@ void hard_negative_ratio(KeyReader& keys) {
   }
 }
 
+void contrastive(KeyReader& keys) {
+  SchemaTranslation& out = keys.out;
+  const SourceValue weight = keys.read("cpo.contrastive_weight");
+  const bool on = weight.value.as_float() > 0;
+  const bool queue = keys.read("cpo.use_queue").value.as_bool();
+  const bool momentum = keys.read("cpo.use_momentum").value.as_bool();
+  struct Setting {
+    const char* path;
+    ConfigValue recipe_default;  // not passed on at this value
+    bool applies;                // false: the setting of a part that is off
+  };
+  const Setting settings[] = {
+      {"cpo.simcse_dropout", ConfigValue::floating(0), true},
+      {"cpo.contrastive_temperature", ConfigValue::floating(0.05), true},
+      {"cpo.normalize_embeddings", ConfigValue::boolean(true), true},
+      {"cpo.projection_dim", ConfigValue::null(), true},
+      {"cpo.use_queue", ConfigValue::boolean(false), true},
+      {"cpo.queue_size", ConfigValue::integer(65536), queue},
+      {"cpo.use_momentum", ConfigValue::boolean(false), true},
+      {"cpo.momentum_beta", ConfigValue::floating(0.999), momentum},
+  };
+  if (weight.value.as_float() < 0) {
+    out.problem(weight, "must be 0 (no contrastive term) or more");
+    return;
+  }
+  if (on) out.set(kArgs + "contrastive_weight", weight);
+  for (const Setting& setting : settings) {
+    const SourceValue value = keys.read(setting.path);
+    if (on && setting.applies) {
+      if (!same_value(value.value, setting.recipe_default)) {
+        out.set(kArgs + std::string(setting.path).substr(4), value);  // after "cpo."
+      }
+    } else if (value.from.written && !same_value(value.value, schema_key(setting.path).fallback)) {
+      out.note(value.from.path + " = " + written_value(value.value) + " changes nothing: " +
+               (on ? std::string(setting.path == std::string("cpo.queue_size")
+                                     ? "cpo.use_queue is false"
+                                     : "cpo.use_momentum is false")
+                   : std::string("cpo.contrastive_weight is 0 (no contrastive term)")));
+    }
+  }
+}
+
+void augmentation(KeyReader& keys) {
+  const SourceValue augment = keys.read("data.augment_data");
+  const SourceValue strategy = keys.read("data.augmentation_strategy");
+  const SourceValue ratio = keys.read("data.augmentation_ratio");
+  if (!augment.value.as_bool()) {
+    for (const SourceValue* value : {&strategy, &ratio}) {
+      if (value->from.written) {
+        keys.out.note(value->from.path + " = " + written_value(value->value) +
+                      " changes nothing: data.augment_data is false");
+      }
+    }
+    return;
+  }
+  if (strategy.value.as_string() == "paraphrase") {
+    keys.out.problem(strategy,
+                     "needs data augmentation by paraphrase (issue 11), not in wizard yet; set "
+                     "data.augmentation_strategy: \"noise\" (word dropout and swaps, no model) "
+                     "or data.augment_data: false");
+    return;
+  }
+  keys.out.set(kArgs + "augment_data", augment);
+  keys.out.set(kArgs + "augmentation_strategy", strategy);
+  keys.out.set(kArgs + "augmentation_ratio", ratio);
+}
+
+void mining(KeyReader& keys) {
+  const SourceValue create = keys.read("data.create_hard_negatives");
+  const SourceValue strategy = keys.read("data.hard_negative_strategy");
+  if (create.value.as_bool()) {
+    keys.out.set(kArgs + "create_hard_negatives", create);
+    keys.out.set(kArgs + "hard_negative_strategy", strategy);
+  } else if (strategy.from.written) {
+    keys.out.note(strategy.from.path + " = " + written_value(strategy.value) +
+                  " changes nothing: data.create_hard_negatives is false");
+  }
+}
+
 void cpo_gamma(KeyReader& keys) {
   // Unwritten, its default (1.0) is never used: margin's is the schema's gamma.
   if (!keys.written("cpo.cpo_gamma")) return;

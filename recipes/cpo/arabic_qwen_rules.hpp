@@ -25,6 +25,19 @@ void max_target_length(KeyReader& keys);
 // optimization.use_lora, lora_rank, use_quantization: transformer_spec.lora_spec (r = rank,
 // lora_alpha = 2 rank, training-wizard's other defaults) and bnb_spec (4-bit NF4).
 void lora(KeyReader& keys);
+// cpo.contrastive_weight and the embedding contrastive term's settings (simcse_dropout,
+// contrastive_temperature, normalize_embeddings, projection_dim, use_queue, queue_size,
+// use_momentum, momentum_beta): the term is on while the weight is above 0 (the document's
+// default 1.0), its settings then passed on where they differ from the recipe's defaults;
+// with weight 0 a written setting changes nothing (noted).
+void contrastive(KeyReader& keys);
+// data.augment_data, augmentation_strategy and augmentation_ratio: "noise" runs; the
+// document's default "paraphrase" is refused (not in wizard yet, issue 11); the settings
+// alone change nothing (noted).
+void augmentation(KeyReader& keys);
+// data.create_hard_negatives and hard_negative_strategy: mining before training with that
+// miner; the strategy alone changes nothing (noted).
+void mining(KeyReader& keys);
 // logging.use_wandb and wandb_project: report_to = "wandb" with that project.
 void wandb(KeyReader& keys);
 

@@ -18,6 +18,8 @@
 #include "cpo_settings.hpp"
 #include "cpo_training.hpp"
 #include "eval_samples.hpp"
+#include "hard_negative_mining.hpp"
+#include "noise_augmentation.hpp"
 #include "preference_task.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -29,9 +31,11 @@
 #include "wizard/model/lora.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/export.hpp"
+#include "wizard/plugin/negative_miner.hpp"
 #include "wizard/plugin/negative_sampler.hpp"
 #include "wizard/plugin/recipe.hpp"
 #include "wizard/plugin/sampler.hpp"
+#include "wizard/train/checkpoint.hpp"
 
 namespace wizard::cpo {
 
@@ -111,6 +115,7 @@ class CpoRecipe : public Recipe {
 
   int run() override {
     const auto& args = settings_.args;
+    if (miner_) mine_negatives();
     PreferenceTaskParts parts;
     parts.model = model_.get();
     parts.loss = loss_;
@@ -118,6 +123,8 @@ class CpoRecipe : public Recipe {
     parts.negative_sampler = negative_sampler_;
     parts.negatives = negative_settings();
     parts.reference = reference_.get();
+    std::unique_ptr<ContrastiveTerm> contrastive = contrastive_term();
+    parts.contrastive = contrastive.get();
     PreferenceTask task(std::move(parts), train_.pairs);
     if (settings_.eval_exact_match) {
       std::vector<std::int64_t> stop_ids;
@@ -149,19 +156,38 @@ class CpoRecipe : public Recipe {
                            {"train_pairs", train_.pairs.size()},
                            {"validation_pairs", eval_ ? eval_->pairs.size() : 0}};
     training.evaluate_after_first_step = settings_.evaluate_first_step;
-    training.save_model = [this, &adapters](const fs::path& folder) {
+    training.save_model = [this, &adapters, &contrastive](const fs::path& folder) {
       if (adapters.lora) {
         save_adapter_folder(*model_, adapters, folder, model_dir_,
                             settings_.transformer.pretrained_name);
+        if (contrastive) contrastive->save(folder / kContrastiveStateFile);
         return;
       }
       model::SavePretrainedOptions options;
       options.tokenizer_source = model_dir_;
+      if (contrastive) {
+        options.write_extra = [&contrastive](const fs::path& staging) {
+          contrastive->save(staging / kContrastiveStateFile);
+        };
+      }
       model_->save_pretrained(folder, options);
     };
+    if (contrastive) {
+      // The projection head trains with the model; it, the momentum averages and the queue
+      // come back from each checkpoint's contrastive_state.safetensors.
+      for (const auto& parameter : contrastive->parameters()) {
+        training.parameters.push_back(parameter);
+      }
+    }
     if (adapters.lora) {
-      training.load_model = [this, &adapters](const fs::path& folder) {
+      training.load_model = [this, &adapters, &contrastive](const fs::path& folder) {
         model::load_lora_adapter(*model_, *adapters.lora, folder);
+        if (contrastive) contrastive->load(folder / kContrastiveStateFile);
+      };
+    } else if (contrastive) {
+      training.load_model = [this, &contrastive](const fs::path& folder) {
+        train::load_parameters(model_->named_parameters(), folder);
+        contrastive->load(folder / kContrastiveStateFile);
       };
     }
 
@@ -232,6 +258,16 @@ class CpoRecipe : public Recipe {
     TrainValidation split = validation_from_config(
         source->load(), config_, "validation", static_cast<std::uint64_t>(args.seed),
         [this](const Config& table) { return host_.create_from<DataSource>(table)->load(); });
+    if (settings_.augmentation.enabled) {
+      const std::int64_t added =
+          add_noise_negatives(split.train, settings_.tokenization.columns.chosen,
+                              settings_.tokenization.columns.negatives,
+                              settings_.augmentation.ratio, static_cast<std::uint64_t>(args.seed));
+      logger()->info(
+          "augmentation (noise): {} training rows got a noisy copy of their chosen "
+          "answer as an extra negative",
+          added);
+    }
     train_ =
         tokenize_preferences(split.train, *tokenizer_, templates_, settings_.tokenization, "train");
     if (split.validation) {
@@ -262,6 +298,10 @@ class CpoRecipe : public Recipe {
     const PluginChoice& negatives = settings_.negatives.sampler;
     negative_sampler_ =
         host_.create<NegativeSampler>(negatives.name, negatives.table, negatives.named_at);
+    if (settings_.mining.enabled) {
+      miner_ = host_.create<NegativeMiner>(settings_.mining.strategy, settings_.mining.miner_table,
+                                           settings_.mining.named_at);
+    }
     if (settings_.reference.enabled && !loss_->requirements().supports_reference) {
       throw ConfigError(settings_.loss.named_at.str() + ": the loss '" + settings_.loss.name +
                         "' takes no reference scores, but reference_free = false; use a loss "
@@ -294,6 +334,35 @@ class CpoRecipe : public Recipe {
                              folder / "reference_logps_validation.safetensors");
     }
     reference_->release_model();
+  }
+
+  // create_hard_negatives: each training example's mined negatives join its pool.
+  void mine_negatives() {
+    MiningContext context;
+    context.model = model_.get();
+    context.tokenizer = tokenizer_.get();
+    context.model_dir = model_dir_;
+    context.output_dir = settings_.args.output_dir;
+    context.max_length = settings_.tokenization.lengths.max_length;
+    const std::int64_t added =
+        add_mined_negatives(train_.pairs, *miner_, settings_.mining, context);
+    logger()->info("hard negatives: {} mined negatives added to {} training examples", added,
+                   train_.pairs.size());
+  }
+
+  // The embedding contrastive term (null when contrastive_weight is 0), with its own copy of
+  // the policy for momentum_scope = "model".
+  std::unique_ptr<ContrastiveTerm> contrastive_term() const {
+    const ContrastiveSettings& settings = settings_.contrastive;
+    if (!settings.enabled()) return nullptr;
+    std::unique_ptr<model::CausalLM> copy;
+    if (settings.use_momentum && settings.momentum_scope == MomentumScope::model) {
+      copy = std::make_unique<model::CausalLM>(model::CausalLM::from_pretrained(
+          model_dir_, model_->dtype(), settings_.transformer.device));
+    }
+    return std::make_unique<ContrastiveTerm>(settings, *model_, std::move(copy),
+                                             static_cast<std::uint64_t>(settings_.args.seed),
+                                             settings_.scoring);
   }
 
   NegativeSettings negative_settings() const {
@@ -408,6 +477,7 @@ class CpoRecipe : public Recipe {
   std::shared_ptr<Loss> loss_;
   std::shared_ptr<Sampler> sampler_;
   std::shared_ptr<NegativeSampler> negative_sampler_;
+  std::shared_ptr<NegativeMiner> miner_;  // create_hard_negatives
   std::unique_ptr<model::CausalLM> model_;
   std::unique_ptr<ReferenceModel> reference_;
 };

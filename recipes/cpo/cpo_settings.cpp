@@ -309,6 +309,9 @@ OptionDocs training_args_options(const Config& recipe, PluginHost& host) {
   }
   append(options, host.options(PluginKind::NegativeSampler, negative_sampler_name(args),
                                args.location("negative_sampling_strategy")));
+  append(options, ContrastiveSettings::options());
+  append(options, MiningSettings::options(args, host));
+  append(options, AugmentationSettings::options());
   options.push_back({"group_by_length", "bool", "false", "batch examples of similar length"});
   return options;
 }
@@ -395,6 +398,9 @@ CpoSettings CpoSettings::read(const Config& recipe, PluginHost& host,
 
   out.sampler = choose_sampler(recipe, args, padding_free);
   out.reference = read_reference(args);
+  out.contrastive = ContrastiveSettings::read(args);
+  out.mining = MiningSettings::read(args, host);
+  out.augmentation = AugmentationSettings::read(args);
   if (out.reference.precompute && out.negatives.in_batch) {
     args.fail("precompute_ref_log_probs",
               "= true cannot be used with in_batch_negatives = true: in-batch negatives are made "

@@ -9,6 +9,9 @@
 #include <string>
 
 #include "adapter_settings.hpp"
+#include "augmentation_settings.hpp"
+#include "contrastive_settings.hpp"
+#include "mining_settings.hpp"
 #include "wizard/base/config.hpp"
 #include "wizard/data/preference_tokenization.hpp"
 #include "wizard/plugin/plugin.hpp"
@@ -58,6 +61,9 @@ struct CpoSettings {
   PluginChoice sampler;
   NegativeSettingsChoice negatives;
   ReferenceChoice reference;
+  ContrastiveSettings contrastive;    // the embedding contrastive term (off by default)
+  MiningSettings mining;              // create_hard_negatives (off by default)
+  AugmentationSettings augmentation;  // augment_data (off by default)
   bool evaluate_first_step = false;
   bool eval_strategy_given = false;  // written in the config (not training-wizard's default)
   bool eval_exact_match = false;     // greedy-decode held-out prompts during evaluation

@@ -41,7 +41,7 @@ train::TrainingTask training_task(const model::CausalLM& model, PreferenceTask& 
   };
   training.compute = [&task](const train::MicroBatch& batch) { return task.compute(batch); };
   training.after_step = [&task](const train::StepTimes& times) {
-    task.set_step(times.global_step);
+    task.optimizer_stepped(times.global_step);
   };
   training.save_state = [&task] { return nlohmann::json{{"negatives", task.save_state()}}; };
   training.load_state = [&task](const nlohmann::json& state) {

@@ -28,9 +28,17 @@ PreferenceScores preference_scores(const preference::ExampleScores& scores,
 
 PreferenceTask::PreferenceTask(PreferenceTaskParts parts,
                                const std::vector<TokenizedPreference>& train_pairs)
-    : parts_(std::move(parts)), pool_(train_pairs, parts_.negative_sampler, parts_.negatives) {}
+    : parts_(std::move(parts)), pool_(train_pairs, parts_.negative_sampler, parts_.negatives) {
+  parts_.scoring.with_embeddings = parts_.contrastive != nullptr;
+}
+
+void PreferenceTask::optimizer_stepped(std::int64_t step) {
+  pool_.set_step(step);
+  if (parts_.contrastive) parts_.contrastive->optimizer_stepped();
+}
 
 PreferenceTask::Outcome PreferenceTask::run(const std::vector<preference::ExampleToScore>& examples,
+                                            const std::vector<std::int64_t>& ids,
                                             preference::MetricSplit split) const {
   const preference::ExampleScores scores = preference::score_examples(
       *parts_.model, examples, parts_.scoring, parts_.loss->requirements().nll);
@@ -41,6 +49,15 @@ PreferenceTask::Outcome PreferenceTask::run(const std::vector<preference::Exampl
   }
   // The loss says whether it used the NLL term; TRL logs 0 when it did not.
   out.metrics = preference::preference_metrics(out.loss, scores.logit_sums, split);
+  if (parts_.contrastive) {
+    const bool training = split == preference::MetricSplit::Train;
+    out.contrastive = parts_.contrastive->compute(scores, examples, ids, training);
+    out.loss.loss = out.loss.loss + parts_.contrastive->weight() * out.contrastive.loss;
+    const std::string prefix = training ? "" : "eval_";
+    out.metrics.emplace_back(prefix + "contrastive_loss", out.contrastive.loss.item<double>());
+    out.metrics.emplace_back(prefix + "contrastive/accuracy",
+                             out.contrastive.accuracy.item<double>());
+  }
   out.tokens = scores.work.tokens_real;
   if (work_observer_ && split == preference::MetricSplit::Train) work_observer_(scores.work);
   return out;
@@ -48,8 +65,10 @@ PreferenceTask::Outcome PreferenceTask::run(const std::vector<preference::Exampl
 
 std::vector<double> PreferenceTask::policy_scores(const preference::ExampleToScore& example) const {
   at::NoGradGuard no_grad;
+  preference::PairScoringOptions scoring = parts_.scoring;
+  scoring.with_embeddings = false;
   const preference::ExampleScores scores =
-      preference::score_examples(*parts_.model, {example}, parts_.scoring, false);
+      preference::score_examples(*parts_.model, {example}, scoring, false);
   const at::Tensor means =
       (scores.negative_logps_sum.to(at::kDouble) / scores.negative_tokens.to(at::kDouble))
           .select(0, 0)
@@ -63,7 +82,8 @@ train::StepResult PreferenceTask::compute(const train::MicroBatch& indices) {
       [this](const preference::ExampleToScore& example) { return policy_scores(example); });
   examples_scored_ += static_cast<std::int64_t>(batch.examples.size());
   short_examples_ += batch.short_examples;
-  Outcome outcome = run(batch.examples, preference::MetricSplit::Train);
+  Outcome outcome = run(batch.examples, indices, preference::MetricSplit::Train);
+  if (parts_.contrastive) parts_.contrastive->enqueue(outcome.contrastive, indices);
   train::StepResult result;
   result.loss = outcome.loss.loss;
   for (const auto& [name, value] : outcome.metrics) {
@@ -87,7 +107,7 @@ train::EvalResult PreferenceTask::evaluate(const std::vector<TokenizedPreference
       indices.push_back(static_cast<int64_t>(i));
     }
     const Outcome outcome =
-        run(pool.evaluation_batch(indices).examples, preference::MetricSplit::Eval);
+        run(pool.evaluation_batch(indices).examples, indices, preference::MetricSplit::Eval);
     for (const auto& [name, value] : outcome.metrics) {
       if (name == "eval_loss" || name == "loss") continue;
       sums[name] += value;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "contrastive_term.hpp"
 #include "negative_pool.hpp"
 #include "reference_model.hpp"
 #include "wizard/data/trl_preference.hpp"
@@ -29,6 +30,7 @@ struct PreferenceTaskParts {
   std::shared_ptr<NegativeSampler> negative_sampler;
   NegativeSettings negatives;
   const ReferenceModel* reference = nullptr;  // reference_free = false
+  ContrastiveTerm* contrastive = nullptr;     // contrastive_weight > 0
 };
 
 class PreferenceTask {
@@ -39,8 +41,9 @@ class PreferenceTask {
   // One training micro-batch (indices into the training pairs).
   train::StepResult compute(const train::MicroBatch& indices);
 
-  // The optimizer step the run is at (the age of cached policy scores is counted in steps).
-  void set_step(std::int64_t step) { pool_.set_step(step); }
+  // After each optimizer step: the step the run is at (the age of cached policy scores is
+  // counted in steps), and the contrastive term's momentum update.
+  void optimizer_stepped(std::int64_t step);
   // The negative-sampling state, saved with each checkpoint.
   nlohmann::json save_state() const { return pool_.save_state(); }
   void load_state(const nlohmann::json& state) { pool_.load_state(state); }
@@ -71,9 +74,11 @@ class PreferenceTask {
     PreferenceLoss loss;
     preference::NamedMetrics metrics;
     int64_t tokens = 0;
+    ContrastiveOutcome contrastive;  // with the contrastive term
   };
+  // `ids`: the examples' indices in their set.
   Outcome run(const std::vector<preference::ExampleToScore>& examples,
-              preference::MetricSplit split) const;
+              const std::vector<std::int64_t>& ids, preference::MetricSplit split) const;
   // The current policy's mean log-probability per token of each of the example's negatives.
   std::vector<double> policy_scores(const preference::ExampleToScore& example) const;
   double exact_match(const std::vector<TokenizedPreference>& pairs, int64_t batch_size) const;

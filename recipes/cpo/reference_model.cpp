@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "digest.hpp"
 #include "negative_pool.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -19,45 +20,11 @@ namespace {
 
 constexpr std::size_t kPrecomputeBatch = 8;  // examples per no-grad pass
 
-// 64-bit FNV-1a, to notice a change (not for security).
-struct Digest {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
-  void feed(const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < size; ++i) {
-      hash ^= bytes[i];
-      hash *= 0x100000001b3ULL;
-    }
-  }
-  void feed(const std::string& text) { feed(text.data(), text.size()); }
-  template <class T>
-  void feed_value(const T& value) {
-    feed(&value, sizeof value);
-  }
-  void feed_sequence(const preference::SequenceRef& s) {
-    feed_value(s.prompt_length);
-    feed_value(s.ids->size());
-    feed(s.ids->data(), s.ids->size() * sizeof(std::int32_t));
-  }
-  std::string hex() const {
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-    return text;
-  }
-};
-
 // What the cached sums depend on: the reference model's files, the dtype, and every sequence.
 std::string cache_key(const fs::path& model_dir, at::ScalarType dtype,
                       const std::vector<TokenizedPreference>& pairs) {
   Digest digest;
-  digest.feed(fs::weakly_canonical(model_dir).string());
-  for (const auto& entry : fs::directory_iterator(model_dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name != "config.json" && entry.path().extension() != ".safetensors") continue;
-    digest.feed(name);
-    digest.feed_value(entry.file_size());
-    digest.feed_value(entry.last_write_time().time_since_epoch().count());
-  }
+  digest.feed_model_files(model_dir);
   digest.feed(c10::toString(dtype));
   for (const auto& pair : pairs) {
     digest.feed_sequence({&pair.chosen_input_ids, pair.chosen_prompt_length});

@@ -3,6 +3,7 @@
 #include "wizard/base/error.hpp"
 #include "wizard/plugin/datasource.hpp"
 #include "wizard/plugin/loss.hpp"
+#include "wizard/plugin/negative_miner.hpp"
 #include "wizard/plugin/negative_sampler.hpp"
 #include "wizard/plugin/recipe.hpp"
 #include "wizard/plugin/recipe_bench.hpp"
@@ -22,6 +23,7 @@ DataSource::~DataSource() = default;
 Sampler::~Sampler() = default;
 Loss::~Loss() = default;
 NegativeSampler::~NegativeSampler() = default;
+NegativeMiner::~NegativeMiner() = default;
 
 std::unique_ptr<RecipeBench> Recipe::prepare_bench(const std::filesystem::path&) {
   throw UsageError(
@@ -41,6 +43,8 @@ const char* kind_name(PluginKind kind) {
       return "loss";
     case PluginKind::NegativeSampler:
       return "negative_sampler";
+    case PluginKind::NegativeMiner:
+      return "negative_miner";
   }
   return "unknown";
 }
@@ -58,6 +62,8 @@ const char* kind_section(PluginKind kind) {
       return "wzloss";
     case PluginKind::NegativeSampler:
       return "wznegsam";
+    case PluginKind::NegativeMiner:
+      return "wzminer";
   }
   return "";
 }

@@ -38,6 +38,27 @@ void add_sequence(ScoredPositions& scored, const SequenceRef& sequence, int64_t 
   }
 }
 
+// Where the pooled embeddings read the hidden state: for each token of a pooled part, its flat
+// position and the part's slot: query i -> i, chosen answer i -> B + i, negative k of example
+// i -> 2B + i * K + k, and `ignored` (2B + B * K) for parts nothing pools.
+struct PooledPositions {
+  std::vector<int64_t> flat_position;
+  std::vector<int64_t> slot;
+};
+
+// One sequence's tokens: the prompt's into `query_slot` (when >= 0), the answer's into
+// `answer_slot`; token t sits at position_of(t).
+template <class PositionOf>
+void add_pooled(PooledPositions& pooled, const SequenceRef& sequence, int64_t query_slot,
+                int64_t answer_slot, PositionOf position_of) {
+  for (std::size_t t = 0; t < sequence.ids->size(); ++t) {
+    const bool prompt = t < sequence.prompt_length;
+    if (prompt && query_slot < 0) continue;
+    pooled.flat_position.push_back(position_of(static_cast<int64_t>(t)));
+    pooled.slot.push_back(prompt ? query_slot : answer_slot);
+  }
+}
+
 // The tokens every sequence of an example begins with.
 std::size_t common_prefix(const ExampleToScore& example) {
   const std::vector<int32_t>& chosen = *example.chosen.ids;
@@ -66,17 +87,19 @@ struct Batch {
   at::Tensor position_ids;  // [R, T]
   model::AttentionLayout layout;
   ScoredPositions scored;
-  ScoringWork work;  // all but the LM head's share
+  ScoringWork work;        // all but the LM head's share
+  PooledPositions pooled;  // filled only when embeddings are asked for
 };
 
 // All examples in one row: [shared | chosen rest | negative rests...] per example, the rests
 // attending to the shared part (packed layout).
 Batch packed_batch(const std::vector<ExampleToScore>& examples, int64_t max_negatives,
-                   bool share_prefix, at::Device device) {
+                   bool share_prefix, bool pool, at::Device device) {
   const int64_t b = static_cast<int64_t>(examples.size());
   std::vector<int64_t> tokens;
   model::RowSegments segments;
   ScoredPositions scored;
+  PooledPositions pooled;
   ScoringWork work;
   for (int64_t i = 0; i < b; ++i) {
     const ExampleToScore& example = examples[i];
@@ -92,7 +115,8 @@ Batch packed_batch(const std::vector<ExampleToScore>& examples, int64_t max_nega
       tokens.insert(tokens.end(), example.chosen.ids->begin(),
                     example.chosen.ids->begin() + static_cast<std::ptrdiff_t>(shared));
     }
-    auto add_rest = [&](const SequenceRef& sequence, int64_t sequence_index) {
+    auto add_rest = [&](const SequenceRef& sequence, int64_t sequence_index, int64_t query_slot,
+                        int64_t answer_slot) {
       const std::vector<int32_t>& ids = *sequence.ids;
       work.tokens_real += static_cast<int64_t>(ids.size());
       const int64_t rest_start = static_cast<int64_t>(tokens.size());
@@ -103,19 +127,25 @@ Batch packed_batch(const std::vector<ExampleToScore>& examples, int64_t max_nega
         tokens.insert(tokens.end(), ids.begin() + static_cast<std::ptrdiff_t>(shared), ids.end());
       }
       const int64_t shared_count = static_cast<int64_t>(shared);
-      add_sequence(scored, sequence, sequence_index, [&](int64_t t) {
+      const auto position_of = [&](int64_t t) {
         return t < shared_count ? shared_start + t : rest_start + (t - shared_count);
-      });
+      };
+      add_sequence(scored, sequence, sequence_index, position_of);
+      if (pool) add_pooled(pooled, sequence, query_slot, answer_slot, position_of);
     };
-    add_rest(example.chosen, i);
+    add_rest(example.chosen, i, i, b + i);
     for (std::size_t k = 0; k < example.negatives.size(); ++k) {
-      add_rest(example.negatives[k], b + i * max_negatives + static_cast<int64_t>(k));
+      const int64_t index = i * max_negatives + static_cast<int64_t>(k);
+      add_rest(example.negatives[k], b + index, -1, 2 * b + index);
     }
   }
   const int64_t length = static_cast<int64_t>(tokens.size());
-  Batch batch{at::Tensor(), at::Tensor(),
-              model::AttentionLayout::segmented({std::move(segments)}, length), std::move(scored),
-              ScoringWork{}};
+  Batch batch{at::Tensor(),
+              at::Tensor(),
+              model::AttentionLayout::segmented({std::move(segments)}, length),
+              std::move(scored),
+              ScoringWork{},
+              std::move(pooled)};
   batch.input_ids = to_tensor(tokens, device).view({1, length});
   batch.position_ids = batch.layout.position_ids(device);
   work.tokens_computed = length;
@@ -127,21 +157,25 @@ Batch packed_batch(const std::vector<ExampleToScore>& examples, int64_t max_nega
 // negative rows, right padded to the longest. Only the first copy of a chosen answer is scored
 // into its sequence; the others go to `ignored` (TRL computes them, and so must the baseline).
 Batch padded_batch(const std::vector<ExampleToScore>& examples, int64_t max_negatives,
-                   int64_t pad_token_id, at::Device device) {
+                   int64_t pad_token_id, bool pool, at::Device device) {
   const int64_t b = static_cast<int64_t>(examples.size());
   const int64_t ignored = b + b * max_negatives;
+  const int64_t ignored_slot = 2 * b + b * max_negatives;
   struct Row {
     SequenceRef sequence;
     int64_t sequence_index;
+    int64_t query_slot;
+    int64_t answer_slot;
   };
   std::vector<Row> chosen_rows, negative_rows;
   int64_t width = 0;
   for (int64_t i = 0; i < b; ++i) {
     const ExampleToScore& example = examples[i];
     for (std::size_t k = 0; k < example.negatives.size(); ++k) {
-      chosen_rows.push_back({example.chosen, k == 0 ? i : ignored});
-      negative_rows.push_back(
-          {example.negatives[k], b + i * max_negatives + static_cast<int64_t>(k)});
+      const int64_t index = i * max_negatives + static_cast<int64_t>(k);
+      chosen_rows.push_back(
+          {example.chosen, k == 0 ? i : ignored, k == 0 ? i : -1, k == 0 ? b + i : ignored_slot});
+      negative_rows.push_back({example.negatives[k], b + index, -1, 2 * b + index});
       width = std::max<int64_t>(width, static_cast<int64_t>(example.chosen.ids->size()));
       width = std::max<int64_t>(width, static_cast<int64_t>(example.negatives[k].ids->size()));
     }
@@ -152,6 +186,7 @@ Batch padded_batch(const std::vector<ExampleToScore>& examples, int64_t max_nega
   std::vector<int64_t> ids(r_count * width, pad_token_id);
   std::vector<int64_t> mask(r_count * width, 0);
   ScoredPositions scored;
+  PooledPositions pooled;
   ScoringWork work;
   for (int64_t r = 0; r < r_count; ++r) {
     const std::vector<int32_t>& sequence = *rows[r].sequence.ids;
@@ -160,12 +195,19 @@ Batch padded_batch(const std::vector<ExampleToScore>& examples, int64_t max_nega
       mask[r * width + t] = 1;
     }
     work.tokens_real += static_cast<int64_t>(sequence.size());
-    add_sequence(scored, rows[r].sequence, rows[r].sequence_index,
-                 [&](int64_t t) { return r * width + t; });
+    const auto position_of = [&](int64_t t) { return r * width + t; };
+    add_sequence(scored, rows[r].sequence, rows[r].sequence_index, position_of);
+    if (pool) {
+      add_pooled(pooled, rows[r].sequence, rows[r].query_slot, rows[r].answer_slot, position_of);
+    }
   }
   const at::Tensor attention_mask = to_tensor(mask, device).view({r_count, width});
-  Batch batch{to_tensor(ids, device).view({r_count, width}), at::Tensor(),
-              model::AttentionLayout::padded(attention_mask), std::move(scored), ScoringWork{}};
+  Batch batch{to_tensor(ids, device).view({r_count, width}),
+              at::Tensor(),
+              model::AttentionLayout::padded(attention_mask),
+              std::move(scored),
+              ScoringWork{},
+              std::move(pooled)};
   // Right padding: positions 0..T-1 as TRL passes none and the model counts from 0.
   batch.position_ids = at::arange(width, at::TensorOptions().dtype(at::kLong).device(device))
                            .unsqueeze(0)
@@ -175,6 +217,28 @@ Batch padded_batch(const std::vector<ExampleToScore>& examples, int64_t max_nega
   work.attention_pairs = r_count * causal_pairs(width, 0);
   batch.work = work;
   return batch;
+}
+
+// The hidden states averaged per pooled part (float32): query [B, H], chosen [B, H],
+// negatives [B, K, H] (0 where masked).
+PooledEmbeddings pool_embeddings(const at::Tensor& flat_hidden, const PooledPositions& pooled,
+                                 int64_t b, int64_t k_max) {
+  const at::Device device = flat_hidden.device();
+  const int64_t slots = 2 * b + b * k_max + 1;
+  const at::Tensor positions = to_tensor(pooled.flat_position, device);
+  const at::Tensor slot = to_tensor(pooled.slot, device);
+  const at::Tensor values = flat_hidden.index_select(0, positions).to(at::kFloat);
+  const at::Tensor sums =
+      at::zeros({slots, flat_hidden.size(1)}, values.options()).index_add(0, slot, values);
+  const at::Tensor counts = at::zeros({slots}, values.options())
+                                .index_add(0, slot, at::ones({slot.size(0)}, values.options()))
+                                .clamp_min(1);
+  const at::Tensor means = sums / counts.unsqueeze(1);
+  PooledEmbeddings out;
+  out.query = means.narrow(0, 0, b);
+  out.chosen = means.narrow(0, b, b);
+  out.negatives = means.narrow(0, 2 * b, b * k_max).view({b, k_max, flat_hidden.size(1)});
+  return out;
 }
 
 at::Tensor lm_head_weight(const model::CausalLM& model) {
@@ -206,9 +270,10 @@ ExampleScores score_examples(const model::CausalLM& model,
   }
   const at::Device device = model.device();
   const int64_t b = static_cast<int64_t>(examples.size());
-  Batch batch = options.layout == PairLayout::packed
-                    ? packed_batch(examples, k_max, options.share_prefix, device)
-                    : padded_batch(examples, k_max, options.pad_token_id, device);
+  Batch batch =
+      options.layout == PairLayout::packed
+          ? packed_batch(examples, k_max, options.share_prefix, options.with_embeddings, device)
+          : padded_batch(examples, k_max, options.pad_token_id, options.with_embeddings, device);
 
   const at::Tensor hidden = model.forward(batch.input_ids, batch.position_ids, batch.layout);
   const at::Tensor flat_hidden = hidden.reshape({-1, hidden.size(-1)});
@@ -267,6 +332,9 @@ ExampleScores score_examples(const model::CausalLM& model,
   scores.logit_sums.chosen_count = counts.narrow(0, 0, b).sum().to(at::kDouble) * vocab;
   scores.logit_sums.rejected_count = negative_counts.to(at::kDouble) * vocab;
   scores.work = batch.work;
+  if (options.with_embeddings) {
+    scores.embeddings = pool_embeddings(flat_hidden, batch.pooled, b, k_max);
+  }
   return scores;
 }
 

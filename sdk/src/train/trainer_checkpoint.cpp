@@ -108,6 +108,26 @@ std::optional<fs::path> Trainer::Impl::choose_checkpoint() const {
   throw ConfigError(message);
 }
 
+void load_parameters(const NamedParameters& parameters, const fs::path& checkpoint) {
+  const safetensors::Checkpoint weights = safetensors::Checkpoint::open(checkpoint);
+  at::NoGradGuard no_grad;
+  for (const auto& [name, parameter] : parameters) {
+    if (!weights.contains(name)) {
+      throw Error(checkpoint.string() + " has no weight '" + name +
+                  "'; it was saved from another model than the one being trained");
+    }
+    const auto& info = weights.info(name);
+    if (info.shape != parameter.sizes().vec()) {
+      throw Error(checkpoint.string() + ": weight '" + name + "' has shape " +
+                  c10::str(at::IntArrayRef(info.shape)) + " but the model's parameter has " +
+                  c10::str(parameter.sizes()));
+    }
+    const at::Tensor value = weights.load(name, parameter.scalar_type(), parameter.device());
+    model::check_finite_weight(value, name, checkpoint.string());
+    parameter.copy_(value);
+  }
+}
+
 void Trainer::Impl::save_checkpoint() {
   const fs::path target = args.output_dir / checkpoint_name(state.global_step);
   // HF names the best checkpoint once its folder exists (this one, when it is the best).
@@ -169,23 +189,7 @@ void Trainer::Impl::load_model_from(const fs::path& checkpoint) {
 }
 
 void Trainer::Impl::load_parameters(const fs::path& checkpoint) {
-  const safetensors::Checkpoint weights = safetensors::Checkpoint::open(checkpoint);
-  at::NoGradGuard no_grad;
-  for (const auto& [name, parameter] : task.parameters) {
-    if (!weights.contains(name)) {
-      throw Error(checkpoint.string() + " has no weight '" + name +
-                  "'; it was saved from another model than the one being trained");
-    }
-    const auto& info = weights.info(name);
-    if (info.shape != parameter.sizes().vec()) {
-      throw Error(checkpoint.string() + ": weight '" + name + "' has shape " +
-                  c10::str(at::IntArrayRef(info.shape)) + " but the model's parameter has " +
-                  c10::str(parameter.sizes()));
-    }
-    const at::Tensor value = weights.load(name, parameter.scalar_type(), parameter.device());
-    model::check_finite_weight(value, name, checkpoint.string());
-    parameter.copy_(value);
-  }
+  train::load_parameters(task.parameters, checkpoint);
 }
 
 void Trainer::Impl::resume(const fs::path& checkpoint) {

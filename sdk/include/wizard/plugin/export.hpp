@@ -67,3 +67,5 @@ std::unique_ptr<Plugin> create_plugin(const Config& config, PluginHost& host) {
 #define WIZARD_EXPORT_LOSS(Class, Name) WIZARD_EXPORT_CLASS_IN(wzloss, Loss, Class, Name)
 #define WIZARD_EXPORT_NEGATIVE_SAMPLER(Class, Name) \
   WIZARD_EXPORT_CLASS_IN(wznegsam, NegativeSampler, Class, Name)
+#define WIZARD_EXPORT_NEGATIVE_MINER(Class, Name) \
+  WIZARD_EXPORT_CLASS_IN(wzminer, NegativeMiner, Class, Name)

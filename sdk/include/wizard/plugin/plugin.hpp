@@ -17,14 +17,15 @@ enum class PluginKind : std::uint32_t {
   Sampler = 3,
   Loss = 4,
   NegativeSampler = 5,
+  NegativeMiner = 6,
 };
 
 // Every kind, in the order `wizard plugins` lists them.
-inline constexpr PluginKind kPluginKinds[] = {PluginKind::Recipe, PluginKind::DataSource,
-                                              PluginKind::Sampler, PluginKind::NegativeSampler,
-                                              PluginKind::Loss};
+inline constexpr PluginKind kPluginKinds[] = {
+    PluginKind::Recipe,          PluginKind::DataSource,    PluginKind::Sampler,
+    PluginKind::NegativeSampler, PluginKind::NegativeMiner, PluginKind::Loss};
 
-// "recipe", "datasource", "sampler", "loss", "negative_sampler".
+// "recipe", "datasource", "sampler", "loss", "negative_sampler", "negative_miner".
 WIZARD_API const char* kind_name(PluginKind kind);
 // The ELF section listing a kind's classes (at most 8 bytes, a Boost.DLL limit).
 WIZARD_API const char* kind_section(PluginKind kind);

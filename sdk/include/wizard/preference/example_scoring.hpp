@@ -39,6 +39,16 @@ struct ExampleToScore {
   std::vector<SequenceRef> negatives;
 };
 
+// The last hidden state mean-pooled per sequence part, float32 (PairScoringOptions::
+// with_embeddings): the prompt tokens of each example's chosen sequence (the query), and the
+// answer tokens of the chosen answer and of each negative (the keys; an answer's hidden states
+// attend to its prompt).
+struct WIZARD_API PooledEmbeddings {
+  at::Tensor query;      // [B, H]
+  at::Tensor chosen;     // [B, H]
+  at::Tensor negatives;  // [B, K, H], 0 where ExampleScores::negative_mask is false
+};
+
 struct WIZARD_API ExampleScores {
   at::Tensor chosen_logps_sum;     // [B]
   at::Tensor chosen_tokens;        // [B]
@@ -48,6 +58,7 @@ struct WIZARD_API ExampleScores {
   at::Tensor nll_loss;             // TRL's, over the chosen answers; undefined without with_nll
   CompletionLogitSums logit_sums;  // "rejected": every negative's scored positions
   ScoringWork work;
+  PooledEmbeddings embeddings;  // undefined tensors unless options.with_embeddings
 };
 
 // Scores `examples` (one micro-batch) with `model` (gradients flow unless disabled by the

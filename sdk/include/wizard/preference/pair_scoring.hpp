@@ -39,6 +39,9 @@ struct WIZARD_API PairScoringOptions {
   bool full_logits = false;
   // padded: the id padding positions hold (they are masked; any valid id works).
   int64_t pad_token_id = 0;
+  // score_examples also mean-pools the last hidden state (after the final norm) over each
+  // prompt and each answer (ExampleScores::embeddings), with gradients: the contrastive term.
+  bool with_embeddings = false;
 };
 
 struct WIZARD_API PairScores {

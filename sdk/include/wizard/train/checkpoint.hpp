@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "wizard/base/export.hpp"
+#include "wizard/train/adamw.hpp"
 
 namespace wizard::train {
 
@@ -46,6 +47,12 @@ WIZARD_API std::vector<std::filesystem::path> list_checkpoints(
 // The one with the largest step (transformers' get_last_checkpoint).
 WIZARD_API std::optional<std::filesystem::path> latest_checkpoint(
     const std::filesystem::path& output_dir);
+
+// Copies every parameter, by name, from the model files of checkpoint folder `folder` (each
+// must be there with the parameter's shape and finite values; an error names what is wrong).
+// What the trainer does on resume unless the task loads its model itself.
+WIZARD_API void load_parameters(const NamedParameters& parameters,
+                                const std::filesystem::path& folder);
 
 // Whether `folder` holds the optimizer, scheduler, RNG and data-position state a resume needs
 // (a save_only_model checkpoint does not).

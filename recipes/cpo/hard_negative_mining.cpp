@@ -1,0 +1,185 @@
+#include "hard_negative_mining.hpp"
+
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "digest.hpp"
+#include "wizard/base/error.hpp"
+#include "wizard/base/log.hpp"
+#include "wizard/train/progress.hpp"
+
+namespace wizard::cpo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kMinedFile = "mined_negatives.jsonl";
+
+std::vector<std::int32_t> answer_of(const TokenizedPreference& pair) {
+  return {pair.chosen_input_ids.begin() + static_cast<std::ptrdiff_t>(pair.chosen_prompt_length),
+          pair.chosen_input_ids.end()};
+}
+
+// What the mined negatives depend on.
+std::string fingerprint(const std::vector<TokenizedPreference>& pairs,
+                        const MiningSettings& settings, const MiningContext& context) {
+  Digest digest;
+  digest.feed_model_files(context.model_dir);
+  digest.feed(c10::toString(context.model->dtype()));
+  digest.feed(settings.strategy);
+  for (const auto& key : settings.miner_table.keys()) {  // the miner's options
+    const ConfigValue& value = *settings.miner_table.find(key);
+    digest.feed(key);
+    if (value.is(ConfigValue::Kind::Bool)) digest.feed_value(value.as_bool());
+    if (value.is(ConfigValue::Kind::Integer)) digest.feed_value(value.as_integer());
+    if (value.is(ConfigValue::Kind::Float)) digest.feed_value(value.as_float());
+    if (value.is(ConfigValue::Kind::String)) digest.feed(value.as_string());
+  }
+  digest.feed_value(settings.per_example);
+  digest.feed_value(settings.exact_limit);
+  digest.feed_value(context.max_length);
+  for (const auto& pair : pairs) {
+    digest.feed_sequence({&pair.chosen_input_ids, pair.chosen_prompt_length});
+  }
+  return digest.hex();
+}
+
+// Per example: the examples whose chosen answers are its mined negatives, read from an
+// earlier run's file when its fingerprint matches (empty otherwise).
+std::vector<std::vector<std::int64_t>> read_mined(const fs::path& file, const std::string& key,
+                                                  std::size_t examples) {
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line)) return {};
+  try {
+    if (nlohmann::json::parse(line).value("fingerprint", "") != key) return {};
+    std::vector<std::vector<std::int64_t>> out(examples);
+    std::size_t lines = 0;
+    while (std::getline(in, line)) {
+      const nlohmann::json row = nlohmann::json::parse(line);
+      const std::size_t example = row.at("example").get<std::size_t>();
+      if (example >= examples) return {};
+      out[example] = row.at("from_examples").get<std::vector<std::int64_t>>();
+      ++lines;
+    }
+    return lines == examples ? out : std::vector<std::vector<std::int64_t>>{};
+  } catch (const nlohmann::json::exception&) {
+    return {};  // damaged: mined again
+  }
+}
+
+void write_mined(const fs::path& file, const std::string& key, const std::string& score_name,
+                 const std::vector<TokenizedPreference>& pairs,
+                 const std::vector<std::vector<MinedNegative>>& mined, const Tokenizer& tokenizer) {
+  const fs::path staging = file.string() + ".partial";
+  {
+    std::ofstream out(staging);
+    out << nlohmann::json{{"fingerprint", key}, {"examples", pairs.size()}}.dump() << "\n";
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      nlohmann::json texts = nlohmann::json::array(), scores = nlohmann::json::array(),
+                     sources = nlohmann::json::array();
+      for (const MinedNegative& negative : mined[i]) {
+        texts.push_back(
+            tokenizer.decode(answer_of(pairs[static_cast<std::size_t>(negative.example)]), true));
+        scores.push_back(negative.score);
+        sources.push_back(negative.example);
+      }
+      out << nlohmann::json{{"example", i},
+                            {"source_row", pairs[i].source_row},
+                            {"negatives", texts},
+                            {score_name, scores},
+                            {"from_examples", sources}}
+                 .dump()
+          << "\n";
+    }
+    if (!out) throw Error("could not write " + staging.string());
+  }
+  fs::rename(staging, file);
+}
+
+}  // namespace
+
+std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
+                                 const NegativeMiner& miner, const MiningSettings& settings,
+                                 const MiningContext& context) {
+  const std::string key = fingerprint(pairs, settings, context);
+  const fs::path file = context.output_dir / kMinedFile;
+  std::vector<std::vector<std::int64_t>> sources = read_mined(file, key, pairs.size());
+  if (!sources.empty()) {
+    logger()->info("hard negatives: reusing {} (same data, model and settings)", file.string());
+  } else {
+    MiningInput input;
+    input.model = context.model;
+    std::map<std::vector<std::int32_t>, std::int64_t> ids;
+    for (const auto& pair : pairs) {
+      input.chosen.push_back({&pair.chosen_input_ids, pair.chosen_prompt_length});
+      input.answer_ids.push_back(
+          ids.emplace(answer_of(pair), static_cast<std::int64_t>(ids.size())).first->second);
+    }
+    input.per_example = settings.per_example;
+    input.exact_limit = settings.exact_limit;
+    input.max_tokens = settings.batch_tokens;
+    const fs::path scratch = context.output_dir / "cache" / ("mining-" + key);
+    input.scratch = scratch;
+    std::string stage;
+    std::unique_ptr<train::ProgressDisplay> display;
+    input.progress = [&](const std::string& now, std::int64_t done, std::int64_t total) {
+      if (now != stage || !display) {
+        if (display) display->finish();
+        logger()->info("hard negatives: {} ({})", now, total);
+        display = std::make_unique<train::ProgressDisplay>(total, 0);
+        stage = now;
+      }
+      display->update(done, now);
+    };
+    const auto mined = miner.mine(input);
+    if (display) display->finish();
+    if (mined.size() != pairs.size()) {
+      throw Error("the hard-negative miner '" + settings.strategy + "' returned " +
+                  std::to_string(mined.size()) + " lists for " + std::to_string(pairs.size()) +
+                  " examples");
+    }
+    logger()->info("hard negatives ({}): {}", settings.strategy, miner.describe_last_run());
+    write_mined(file, key, settings.strategy == "semantic_search" ? "similarity" : "score", pairs,
+                mined, *context.tokenizer);
+    fs::remove_all(scratch);
+    sources.resize(pairs.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      for (const auto& negative : mined[i]) sources[i].push_back(negative.example);
+    }
+  }
+  // Each as a negative of its example: the example's prompt, then the other answer.
+  std::int64_t added = 0;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    TokenizedPreference& pair = pairs[i];
+    for (const std::int64_t source : sources[i]) {
+      if (source < 0 || static_cast<std::size_t>(source) >= pairs.size()) {
+        throw Error(file.string() + ": example " + std::to_string(i) + " names example " +
+                    std::to_string(source) + ", which does not exist");
+      }
+      TokenizedNegative negative;
+      negative.prompt_length = pair.chosen_prompt_length;
+      negative.source = NegativeSource::mined;
+      negative.input_ids.assign(
+          pair.chosen_input_ids.begin(),
+          pair.chosen_input_ids.begin() + static_cast<std::ptrdiff_t>(pair.chosen_prompt_length));
+      const auto answer = answer_of(pairs[static_cast<std::size_t>(source)]);
+      const std::int64_t room =
+          context.max_length - static_cast<std::int64_t>(negative.input_ids.size());
+      const std::size_t keep = std::min<std::size_t>(
+          answer.size(), static_cast<std::size_t>(std::max<std::int64_t>(room, 1)));
+      negative.input_ids.insert(negative.input_ids.end(), answer.begin(),
+                                answer.begin() + static_cast<std::ptrdiff_t>(keep));
+      if (negative.input_ids == pair.chosen_input_ids) continue;  // an equal answer after cutting
+      pair.more_negatives.push_back(std::move(negative));
+      ++added;
+    }
+  }
+  return added;
+}
+
+}  // namespace wizard::cpo

@@ -1,0 +1,38 @@
+// create_hard_negatives: before training, a miner plugin (hard_negative_strategy) finds each
+// training example's hardest negatives among the other examples' chosen answers; each becomes
+// a negative of the example (its prompt, then that answer, cut to max_length) with source
+// `mined`, which the negative samplers treat as hard. The result is written to
+// output_dir/mined_negatives.jsonl (a header line with the fingerprint of the data, the model
+// files, the dtype and the settings, then one line per example: "example", "source_row",
+// "negatives" (texts), the score, "from_examples") and reused while the fingerprint is the
+// same (a resumed run mines nothing). Partial work (the answers' embeddings) is kept in
+// output_dir/cache/mining-<fingerprint>/ until the file is written, so a killed run resumes it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "mining_settings.hpp"
+#include "wizard/data/trl_preference.hpp"
+#include "wizard/model/causal_lm.hpp"
+#include "wizard/plugin/negative_miner.hpp"
+#include "wizard/tokenizer/tokenizer.hpp"
+
+namespace wizard::cpo {
+
+struct MiningContext {
+  const model::CausalLM* model = nullptr;  // the starting policy
+  const Tokenizer* tokenizer = nullptr;    // for the texts in mined_negatives.jsonl
+  std::filesystem::path model_dir;
+  std::filesystem::path output_dir;
+  std::int64_t max_length = 1024;  // a mined negative's prompt + answer tokens at most
+};
+
+// Mines (or reads what an earlier run mined) and appends the mined negatives to `pairs`.
+// Returns how many negatives were added.
+std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
+                                 const NegativeMiner& miner, const MiningSettings& settings,
+                                 const MiningContext& context);
+
+}  // namespace wizard::cpo

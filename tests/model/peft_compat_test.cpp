@@ -1,7 +1,8 @@
 // wizard's LoRA adapter folders in the real PEFT library: PeftModel.from_pretrained puts them on
 // the base model (transformers) and gives the logits wizard computes. Runs when a Python with
-// peft and transformers is found: $WIZARD_HF_PYTHON, else .venv-hf/bin/python in the checkout,
-// else ../venv-hf/bin/python beside it; skipped otherwise.
+// peft and transformers is found: $WIZARD_HF_PYTHON, else .venv-hf/bin/python or .venv/bin/python
+// in the checkout (CI installs them there: scripts/ci_test_tools.sh), else ../venv-hf/bin/python
+// beside it; skipped otherwise.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -22,6 +23,7 @@ std::string hf_python() {
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("WIZARD_HF_PYTHON")) candidates.push_back(env);
   candidates.push_back((source_dir() / ".venv-hf/bin/python").string());
+  candidates.push_back((source_dir() / ".venv/bin/python").string());
   candidates.push_back((source_dir().parent_path() / "venv-hf/bin/python").string());
   for (const std::string& python : candidates) {
     if (!fs::exists(python)) continue;

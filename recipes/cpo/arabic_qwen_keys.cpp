@@ -89,14 +89,6 @@ SchemaKey by_rule(std::string path, Kind kind, ConfigValue fallback, Rule rule) 
   out.rule = rule;
   return out;
 }
-SchemaKey pending(std::string path, Kind kind, ConfigValue fallback, std::string feature,
-                  std::string issue, bool is_switch = false) {
-  SchemaKey out = key(std::move(path), kind, std::move(fallback), Action::Pending);
-  out.feature = std::move(feature);
-  out.issue = std::move(issue);
-  out.is_switch = is_switch;
-  return out;
-}
 
 const char* kNegatives = "several negatives per prompt";
 const char* kSampling = "negative sampling strategies";

@@ -174,7 +174,9 @@ TEST(ConfigOverrides, MalformedOverridesAreUsageErrors) {
   EXPECT_THROW(apply_overrides(root, {"validation.x=1"}), UsageError);  // validation is an integer
   EXPECT_THROW(apply_overrides(root, {"a..b=1"}), UsageError);
   // Found by fuzz_config: a key path with invalid UTF-8 ended up in the resolved TOML.
-  EXPECT_THROW(apply_overrides(root, {"training_args_spec.bet\xD0\xD0a=0.2"}), UsageError);
+  EXPECT_THROW(apply_overrides(root, {"training_args_spec.bet\xD0\xD0"
+                                      "a=0.2"}),
+               UsageError);
   EXPECT_THROW(apply_overrides(root, {"training_args_spec.beta=\xFF"}), UsageError);
 }
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (tests/fuzz: clang, AddressSanitizer, UndefinedBehaviorSanitizer)
-# and runs each for SECONDS (default 40) on a corpus seeded from the examples and ../shared.
+# and runs each on a corpus seeded from the examples and ../shared.
 #
-#   scripts/fuzz.sh [seconds-per-harness]
+#   scripts/fuzz.sh [seconds-per-harness]   explore: SECONDS each (default 40), a random seed
+#   scripts/fuzz.sh --ci [runs-per-harness] CI: a fixed seed and RUNS inputs each (default
+#                                           20000), so a given tree finds the same inputs on
+#                                           every machine and a red CI can be reproduced
 #
 # Build folder: $WIZARD_FUZZ_BUILD_DIR (default build-fuzz). The corpus grows in
 # <build>/corpus/<harness> across runs; a crash leaves its input in <build>/artifacts/<harness>/
@@ -11,7 +14,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${1:-40}"
+if [[ "${1:-}" == "--ci" ]]; then
+  budget=(-seed=1 -runs="${2:-20000}")
+  what="${2:-20000} runs"
+else
+  budget=(-max_total_time="${1:-40}")
+  what="${1:-40}s"
+fi
 build="${WIZARD_FUZZ_BUILD_DIR:-build-fuzz}"
 shared="${WIZARD_SHARED:-$(cd .. && pwd)/shared}"
 harnesses=(config rows safetensors_header tokenizer_json tokenizer_config chat_template)
@@ -32,9 +41,9 @@ for harness in "${harnesses[@]}"; do
     continue
   fi
   mkdir -p "$build/corpus/$harness" "$build/artifacts/$harness" "$build/seeds/$harness"
-  echo "fuzz: $harness for ${seconds}s"
+  echo "fuzz: $harness for $what"
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: one taking 2 GB a memory bomb.
-  if ! "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  if ! "$exe" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$build/artifacts/$harness/" \
       "$build/corpus/$harness" "$build/seeds/$harness" 2>"$build/$harness.log"; then
     failed+=("$harness")

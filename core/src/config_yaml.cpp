@@ -2,8 +2,12 @@
 // (null, bool, int, float, else string); quoted scalars are always strings.
 #include <yaml-cpp/yaml.h>
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
+#include <optional>
 #include <regex>
+#include <sstream>
 
 #include "config_files.hpp"
 #include "wizard/base/error.hpp"
@@ -70,41 +74,36 @@ ConfigValue convert(const YAML::Node& node, const std::string& file) {
   return ConfigValue::null(at);
 }
 
-// yaml-cpp 0.7 (Debian 12) allocates without end on a document whose first node is a quoted
-// scalar followed by a comma (`"a", "b": 1`: JSON-like text missing its braces); found by
-// fuzz_config. Such a document is not a mapping anyway: refused before yaml-cpp sees it.
-// Returns the 1-based line of the comma, or 0.
-int comma_after_leading_quoted_scalar(const std::string& text) {
-  std::size_t i = 0;
-  int line = 1;
-  while (i < text.size()) {  // blank lines and comments
-    const char c = text[i];
-    if (c == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      if (c == '\n') ++line;
-      ++i;
-    } else {
-      break;
-    }
+// Where a second document starts (the first event after the first document), if any.
+// Reads at most two documents, so yaml-cpp's endless empty documents cannot hang it.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  struct FirstMarks : YAML::EventHandler {
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } marks;
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  for (int documents = 0; documents < 2 && parser.HandleNextDocument(marks); ++documents) {
   }
-  if (i >= text.size() || (text[i] != '"' && text[i] != '\'')) return 0;
-  const char quote = text[i++];
-  while (i < text.size()) {  // the quoted scalar: \x escapes in "...", '' in '...'
-    const char c = text[i++];
-    if (c == '\n') ++line;
-    if (quote == '"' && c == '\\') {
-      ++i;
-    } else if (c == quote) {
-      if (quote == '\'' && i < text.size() && text[i] == '\'') {
-        ++i;
-      } else {
-        break;
-      }
-    }
-  }
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-  return i < text.size() && text[i] == ',' ? line : 0;
+  if (marks.starts.size() < 2) return std::nullopt;
+  return marks.starts[1];
+}
+
+// The byte offset of a yaml-cpp mark (line and column are 0-based, columns count bytes).
+std::size_t offset_of(const std::string& text, const YAML::Mark& mark) {
+  if (mark.pos >= 0) return std::min(static_cast<std::size_t>(mark.pos), text.size());
+  return text.size();
 }
 
 }  // namespace
@@ -131,20 +130,20 @@ ConfigValue read_yaml(const std::string& text, const std::string& file) {
         "character " +
         std::to_string(static_cast<unsigned char>(*control)) + " (decimal); remove it");
   }
-  if (const int line = comma_after_leading_quoted_scalar(text)) {
-    throw ConfigError(file + ":" + std::to_string(line) +
-                      ": YAML syntax error: a comma after the document's first value; a config is "
-                      "a mapping of keys (key: value, one per line, or JSON inside { })");
-  }
   try {
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1) {
-      throw ConfigError(where(documents[1].Mark(), file).str() + ": the file holds " +
-                        std::to_string(documents.size()) +
-                        " YAML documents (separated by ---); a config is one document: keep one, "
-                        "or split them into files");
+    // YAML::Load reads the first document only; LoadAll is not used because yaml-cpp 0.7 makes
+    // empty documents without end at a stray `,` after a top-level node (`{a: 1},`, `"a" "b",`):
+    // found by fuzz_config. Whatever follows the first document is found by second_document.
+    const YAML::Node document = YAML::Load(text);
+    if (const auto next = second_document(text)) {
+      const bool separated = text.compare(offset_of(text, *next), 3, "---") == 0;
+      throw ConfigError(
+          where(*next, file).str() +
+          (separated ? ": the file holds more than one YAML document (separated by ---); a "
+                       "config is one document: keep one, or split them into files"
+                     : ": YAML syntax error: text after the end of the document; a config is "
+                       "a mapping of keys (key: value, one per line, or JSON inside { })"));
     }
-    const YAML::Node document = documents.empty() ? YAML::Node() : documents.front();
     if (!document.IsMap()) {
       throw ConfigError(file + ": the YAML document must be a mapping of keys at the top level");
     }

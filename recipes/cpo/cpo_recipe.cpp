@@ -25,6 +25,7 @@
 #include "wizard/base/log.hpp"
 #include "wizard/chat/template_loader.hpp"
 #include "wizard/data/validation_split.hpp"
+#include "wizard/distributed/environment.hpp"
 #include "wizard/generation/generation_options.hpp"
 #include "wizard/model/config.hpp"
 #include "wizard/model/hub.hpp"
@@ -324,6 +325,9 @@ class CpoRecipe : public Recipe {
                               ? model_dir_
                               : hub::resolve_model(settings_.reference.model_name, "");
     reference.precompute = settings_.reference.precompute;
+    // Every rank needs the sums; rank 0 alone computes and writes them.
+    reference.computes_cache = distributed::LaunchEnvironment::current().is_main();
+    reference.cache_wait = std::chrono::seconds(settings_.args.ddp_timeout);
     reference_ = std::make_unique<ReferenceModel>(reference, model_->dtype(),
                                                   settings_.transformer.device, settings_.scoring);
     if (!reference.precompute) return;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "digest.hpp"
 #include "negative_pool.hpp"
@@ -33,6 +34,22 @@ std::string cache_key(const fs::path& model_dir, at::ScalarType dtype,
   return digest.hex();
 }
 
+// The cached sums when `cache_file` holds them for `key` (and the expected counts).
+bool read_cache(const fs::path& cache_file, const std::string& key, std::int64_t negative_count,
+                std::vector<double>& chosen, std::vector<double>& negatives) {
+  if (!fs::exists(cache_file)) return false;
+  const auto file = safetensors::File::open(cache_file);
+  const auto found = file.metadata().find("wizard_reference_key");
+  if (found == file.metadata().end() || found->second != key) return false;
+  const at::Tensor c = file.load("chosen", at::kDouble);
+  const at::Tensor n = file.load("negatives", at::kDouble);
+  if (n.numel() != negative_count || c.numel() != static_cast<std::int64_t>(chosen.size()))
+    return false;
+  chosen.assign(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  negatives.assign(n.data_ptr<double>(), n.data_ptr<double>() + n.numel());
+  return true;
+}
+
 }  // namespace
 
 ReferenceModel::ReferenceModel(const ReferenceSettings& settings, at::ScalarType dtype,
@@ -52,17 +69,20 @@ void ReferenceModel::precompute(const std::vector<TokenizedPreference>& pairs,
   for (const auto& pair : pairs) {
     offsets.push_back(offsets.back() + static_cast<std::int64_t>(own_negatives(pair).size()));
   }
-  bool cached = false;
-  if (fs::exists(cache_file)) {
-    const auto file = safetensors::File::open(cache_file);
-    const auto found = file.metadata().find("wizard_reference_key");
-    if (found != file.metadata().end() && found->second == key) {
-      const at::Tensor c = file.load("chosen", at::kDouble);
-      const at::Tensor n = file.load("negatives", at::kDouble);
-      chosen.assign(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-      negatives.assign(n.data_ptr<double>(), n.data_ptr<double>() + n.numel());
-      cached = static_cast<std::int64_t>(negatives.size()) == offsets.back() &&
-               chosen.size() == pairs.size();
+  bool cached = read_cache(cache_file, key, offsets.back(), chosen, negatives);
+  if (!cached && !settings_.computes_cache) {
+    // Rank 0 computes and writes the cache (atomically); this rank waits for it.
+    logger()->info("waiting for rank 0 to precompute the reference log-probs of the {} set into {}",
+                   name, cache_file.string());
+    const auto deadline = std::chrono::steady_clock::now() + settings_.cache_wait;
+    while (!(cached = read_cache(cache_file, key, offsets.back(), chosen, negatives))) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw Error("waited " + std::to_string(settings_.cache_wait.count()) +
+                    " s (ddp_timeout) for rank 0 to write the reference log-probs of the " + name +
+                    " set to " + cache_file.string() +
+                    "; rank 0 failed or is slower than that (raise ddp_timeout)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
   if (cached) {

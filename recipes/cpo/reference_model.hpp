@@ -6,6 +6,8 @@
 // data, the reference model and the settings stay the same.
 #pragma once
 
+#include <chrono>
+
 #include <ATen/ATen.h>
 
 #include <filesystem>
@@ -24,6 +26,11 @@ namespace wizard::cpo {
 struct ReferenceSettings {
   std::filesystem::path model_dir;  // the reference model's folder (default: the policy's)
   bool precompute = false;
+  // A data-parallel run: rank 0 alone computes and writes the cache; the other ranks
+  // (computes_cache = false) wait for a cache with the matching key, at most cache_wait
+  // (ddp_timeout), and read it.
+  bool computes_cache = true;
+  std::chrono::seconds cache_wait{1800};
 };
 
 class ReferenceModel {
@@ -32,8 +39,9 @@ class ReferenceModel {
                  preference::PairScoringOptions scoring);
 
   // Precomputes every answer of `pairs` (chosen and every own negative) and caches the sums in
-  // `cache_file` (a safetensors file; reused when its key matches). Afterwards score() reads
-  // the sums for these pairs.
+  // `cache_file` (a safetensors file, written atomically; reused when its key matches), or,
+  // where computes_cache is false, waits for that file. Afterwards score() reads the sums for
+  // these pairs.
   void precompute(const std::vector<TokenizedPreference>& pairs, const std::string& name,
                   const std::filesystem::path& cache_file);
   // After precomputing every set: the model itself is no longer needed.

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "dp_runs.hpp"
 #include "rank_processes.hpp"
 #include "test_support.hpp"
 #include "train_test_support.hpp"
@@ -23,67 +24,12 @@
 namespace {
 
 namespace fs = std::filesystem;
-using wizard::test::read_jsonl;
-
-fs::path helper() {
-  return fs::read_symlink("/proc/self/exe").parent_path() / "dp_train_helper";
-}
-
-std::vector<std::string> helper_argv(const fs::path& dir, const std::vector<std::string>& options) {
-  std::vector<std::string> argv = {helper().string(), dir.string()};
-  argv.insert(argv.end(), options.begin(), options.end());
-  return argv;
-}
-
-// Runs `world` ranks (0: one process without launch variables) into `dir`; every exit code.
-std::vector<int> run_ranks(int world, const fs::path& dir, const std::vector<std::string>& options,
-                           double seconds = 120) {
-  std::vector<pid_t> pids;
-  const int port = wizard::test::free_port();
-  const int processes = std::max(world, 1);
-  for (int rank = 0; rank < processes; ++rank) {
-    pids.push_back(
-        wizard::test::start_process(helper_argv(dir, options),
-                                    world == 0 ? std::map<std::string, std::string>{}
-                                               : wizard::test::rank_variables(rank, world, port),
-                                    dir.string() + ".rank" + std::to_string(rank) + ".log"));
-  }
-  std::vector<int> codes;
-  for (const pid_t pid : pids) codes.push_back(wizard::test::wait_exit(pid, seconds).value_or(-1));
-  return codes;
-}
-
-std::string rank_log(const fs::path& dir, int rank) {
-  return wizard::test::read_text(dir.string() + ".rank" + std::to_string(rank) + ".log");
-}
-
-std::vector<double> series(const fs::path& dir, const std::string& key) {
-  std::vector<double> out;
-  for (const auto& event : read_jsonl(dir / "metrics.jsonl")) {
-    if (event.contains(key) && event.contains("learning_rate")) out.push_back(event[key]);
-  }
-  return out;
-}
-
-void expect_close(const std::vector<double>& a, const std::vector<double>& b, const char* what,
-                  double tolerance = 1e-5) {
-  ASSERT_EQ(a.size(), b.size()) << what;
-  ASSERT_FALSE(a.empty()) << what;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    EXPECT_NEAR(a[i], b[i], tolerance * std::max(1.0, std::abs(b[i])))
-        << what << " at step " << i + 1;
-  }
-}
-
-void expect_same_weights(const fs::path& a, const fs::path& b, double tolerance) {
-  const auto one = wizard::safetensors::File::open(a / "model.safetensors");
-  const auto two = wizard::safetensors::File::open(b / "model.safetensors");
-  for (const char* name :
-       {"model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.up_proj.bias"}) {
-    const at::Tensor x = one.load(name, at::kFloat), y = two.load(name, at::kFloat);
-    EXPECT_LE((x - y).abs().max().item<double>(), tolerance) << name;
-  }
-}
+using wizard::test::expect_close;
+using wizard::test::expect_same_weights;
+using wizard::test::helper_argv;
+using wizard::test::rank_log;
+using wizard::test::run_ranks;
+using wizard::test::series;
 
 // The same run by one process and by `world` ranks: losses, norms, weights alike.
 void expect_like_one_process(int world, const std::vector<std::string>& options,

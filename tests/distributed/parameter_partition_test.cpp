@@ -2,7 +2,7 @@
 // first to the lightest rank, the same answer every time.
 #include <gtest/gtest.h>
 
-#include "distributed/parameter_partition.hpp"
+#include "wizard/distributed/parameter_partition.hpp"
 
 namespace {
 

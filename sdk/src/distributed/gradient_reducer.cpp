@@ -4,6 +4,8 @@
 #include <torch/csrc/autograd/function_hook.h>
 #include <torch/csrc/autograd/variable.h>
 
+#include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "wizard/base/error.hpp"
@@ -14,6 +16,7 @@ struct GradientReducer::State {
   struct Bucket {
     std::vector<std::size_t> members;  // parameter indices
     std::vector<int64_t> offsets;      // each member's start in `flat`
+    int64_t root = -1;                 // the owner it is reduced to; -1: all-reduced
     at::Tensor flat;                   // float32, on the parameters' device
     std::size_t pending = 0;           // members whose gradient has not arrived yet
     std::unique_ptr<PendingCollective> work;
@@ -49,7 +52,8 @@ struct GradientReducer::State {
   void launch_ready() {
     while (next_launch < buckets.size() && buckets[next_launch].pending == 0) {
       Bucket& bucket = buckets[next_launch];
-      bucket.work = group->all_reduce_async(bucket.flat, Reduction::sum);
+      bucket.work = bucket.root < 0 ? group->all_reduce_async(bucket.flat, Reduction::sum)
+                                    : group->reduce_async(bucket.flat, bucket.root);
       next_launch += 1;
     }
   }
@@ -89,26 +93,48 @@ GradientReducer::GradientReducer(std::shared_ptr<ProcessGroup> group, GradientAc
   s.group = std::move(group);
   s.access = std::move(access);
   const std::size_t count = s.access.parameters.size();
+  const bool sharded = !s.access.owners.empty();
+  if (sharded && s.access.owners.size() != count) {
+    throw Error("GradientReducer: " + std::to_string(s.access.owners.size()) + " owners for " +
+                std::to_string(count) + " parameters (a bug in the trainer)");
+  }
   s.bucket_of.resize(count);
   s.position_of.resize(count);
   s.arrived.assign(count, false);
-  int64_t filled = bucket_bytes;  // start a new bucket at once
+  // Buckets fill in reverse parameter order, one open bucket per owner (a single one without
+  // owners), each closed when the next parameter would take it over bucket_bytes.
+  std::vector<State::Bucket> filled_buckets;
+  std::map<int64_t, std::pair<std::size_t, int64_t>> open;  // owner -> (bucket, bytes in it)
   for (std::size_t k = count; k-- > 0;) {
-    const at::Tensor& parameter = s.access.parameters[k];
-    const int64_t bytes = parameter.numel() * static_cast<int64_t>(sizeof(float));
-    if (s.buckets.empty() || filled + bytes > bucket_bytes) {
-      s.buckets.emplace_back();
-      filled = 0;
+    const int64_t owner = sharded ? s.access.owners[k] : -1;
+    const int64_t bytes = s.access.parameters[k].numel() * static_cast<int64_t>(sizeof(float));
+    auto it = open.find(owner);
+    if (it == open.end() || it->second.second + bytes > bucket_bytes) {
+      filled_buckets.emplace_back();
+      filled_buckets.back().root = owner;
+      it =
+          open.insert_or_assign(owner, std::make_pair(filled_buckets.size() - 1, int64_t{0})).first;
     }
-    State::Bucket& bucket = s.buckets.back();
-    s.bucket_of[k] = s.buckets.size() - 1;
-    s.position_of[k] = bucket.members.size();
-    bucket.offsets.push_back(bucket.members.empty()
-                                 ? 0
-                                 : bucket.offsets.back() +
-                                       s.access.parameters[bucket.members.back()].numel());
-    bucket.members.push_back(k);
-    filled += bytes;
+    filled_buckets[it->second.first].members.push_back(k);
+    it->second.second += bytes;
+  }
+  // Launch order: the bucket whose earliest parameter comes latest in the model is complete
+  // first in backward (members are in decreasing order, so back() is the earliest).
+  std::stable_sort(filled_buckets.begin(), filled_buckets.end(),
+                   [](const State::Bucket& a, const State::Bucket& b) {
+                     return a.members.back() > b.members.back();
+                   });
+  s.buckets = std::move(filled_buckets);
+  for (std::size_t b = 0; b < s.buckets.size(); ++b) {
+    State::Bucket& bucket = s.buckets[b];
+    int64_t offset = 0;
+    for (std::size_t m = 0; m < bucket.members.size(); ++m) {
+      const std::size_t k = bucket.members[m];
+      s.bucket_of[k] = b;
+      s.position_of[k] = m;
+      bucket.offsets.push_back(offset);
+      offset += s.access.parameters[k].numel();
+    }
   }
   for (auto& bucket : s.buckets) {
     const at::Tensor& last = s.access.parameters[bucket.members.back()];
@@ -162,6 +188,7 @@ void GradientReducer::finish() {
   for (auto& bucket : s.buckets) {
     bucket.work->wait();
     bucket.work.reset();
+    if (bucket.root >= 0 && bucket.root != s.group->rank()) continue;  // another owner's
     bucket.flat.mul_(inverse);
     for (std::size_t m = 0; m < bucket.members.size(); ++m) {
       const std::size_t k = bucket.members[m];

@@ -1,4 +1,4 @@
-#include "distributed/parameter_partition.hpp"
+#include "wizard/distributed/parameter_partition.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -160,6 +160,16 @@ class C10dGroup final : public ProcessGroup {
     return std::make_unique<C10dCollective>(std::move(work), [this] { fail("all-reduce"); });
   }
 
+  std::unique_ptr<PendingCollective> reduce_async(at::Tensor tensor, int64_t root) override {
+    std::vector<at::Tensor> tensors{std::move(tensor)};
+    c10d::ReduceOptions reduce_options;
+    reduce_options.reduceOp = c10d::ReduceOp::SUM;
+    reduce_options.rootRank = root;
+    reduce_options.timeout = options_.timeout;
+    auto work = run("reduce", [&] { return backend_->reduce(tensors, reduce_options); });
+    return std::make_unique<C10dCollective>(std::move(work), [this] { fail("reduce"); });
+  }
+
   void broadcast(const at::Tensor& tensor, int64_t root) override {
     std::vector<at::Tensor> tensors{tensor};
     c10d::BroadcastOptions broadcast_options;

@@ -358,9 +358,24 @@ safetensors::NamedTensors AdamW::state_tensors() const {
 }
 
 void AdamW::load_state(const safetensors::File& file) {
+  load_state(std::vector<safetensors::File>{file});
+}
+
+void AdamW::load_state(const std::vector<safetensors::File>& files) {
+  if (files.empty()) throw Error("AdamW::load_state: no optimizer state files (a bug)");
   at::NoGradGuard no_grad;
   for (Slot& slot : slots_) {
     const std::string step_name = "step." + slot.name;
+    const auto holder = std::find_if(files.begin(), files.end(), [&](const safetensors::File& f) {
+      return f.contains(step_name);
+    });
+    if (holder == files.end() && files.size() > 1) {
+      std::string names;
+      for (const auto& f : files) names += (names.empty() ? "" : ", ") + f.path().string();
+      throw Error("no optimizer state shard holds '" + step_name + "' (looked in " + names +
+                  "); the checkpoint was written for other parameters");
+    }
+    const safetensors::File& file = holder == files.end() ? files.front() : *holder;
     check_state_tensor(file, step_name, at::empty({1}));
     slot.step = file.load(step_name, at::kLong).item<int64_t>();
     load_moments(slot, file);

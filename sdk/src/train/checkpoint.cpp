@@ -14,6 +14,7 @@
 #include <regex>
 
 #include "model/safetensors_files.hpp"
+#include "train/optimizer_shards.hpp"
 #include "train/run_state.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -96,11 +97,12 @@ std::optional<fs::path> latest_checkpoint(const fs::path& output_dir) {
 }
 
 bool is_resumable_checkpoint(const fs::path& folder) {
-  for (const char* name : {kOptimizerFile, kSchedulerFile, kRngStateFile, kWizardStateFile}) {
-    std::error_code error;
+  std::error_code error;
+  for (const char* name : {kSchedulerFile, kRngStateFile, kWizardStateFile}) {
     if (!fs::is_regular_file(folder / name, error)) return false;
   }
-  return true;
+  return fs::is_regular_file(folder / kOptimizerFile, error) ||
+         fs::is_regular_file(folder / detail::kOptimizerPartitionFile, error);
 }
 
 namespace {
@@ -125,8 +127,12 @@ std::string rank_rng_state_file(int64_t rank) {
 std::optional<std::string> checkpoint_damage(const fs::path& folder) {
   std::error_code error;
   if (!fs::is_directory(folder, error)) return "it is not a folder";
+  // The optimizer state is optimizer.safetensors, or the shards a partition file names.
+  const char* optimizer_file = fs::is_regular_file(folder / detail::kOptimizerPartitionFile, error)
+                                   ? detail::kOptimizerPartitionFile
+                                   : kOptimizerFile;
   const std::pair<const char*, const char*> state_files[] = {
-      {kOptimizerFile, "the optimizer's moments, step counts and float32 masters"},
+      {optimizer_file, "the optimizer's moments, step counts and float32 masters"},
       {kSchedulerFile, "the learning-rate schedule's position"},
       {kRngStateFile, "the random generators' states"},
       {kWizardStateFile, "the data position and the sums since the last log"}};
@@ -171,8 +177,8 @@ std::optional<std::string> checkpoint_damage(const fs::path& folder) {
     return std::string(kTrainerStateFile) + " or " + kWizardStateFile + " lacks a field (" +
            json_error_reason(error) + ")";
   }
+  if (auto problem = detail::optimizer_state_damage(folder)) return problem;
   try {
-    safetensors::File::open(folder / kOptimizerFile);
     if (!safetensors::File::open(folder / kRngStateFile).contains("cpu")) {
       return std::string(kRngStateFile) + " has no \"cpu\" generator state";
     }

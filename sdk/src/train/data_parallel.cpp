@@ -2,11 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
+
+#include <ATen/core/grad_mode.h>
 
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/base/text.hpp"
 #include "wizard/distributed/batch_split.hpp"
+#include "wizard/distributed/parameter_partition.hpp"
 
 namespace wizard::train::detail {
 
@@ -19,12 +24,128 @@ std::unique_ptr<DataParallel> DataParallel::join(const TrainingArguments& args,
   options.timeout = std::chrono::seconds(args.ddp_timeout);
   options.backend = args.ddp_backend;
   auto group = distributed::ProcessGroup::connect(environment, options);
-  return std::unique_ptr<DataParallel>(
-      new DataParallel(std::move(group), args.ddp_bucket_cap_mb * 1024 * 1024));
+  return std::unique_ptr<DataParallel>(new DataParallel(
+      std::move(group), args.ddp_bucket_cap_mb * 1024 * 1024, parameters, args.optimizer_sharding));
 }
 
-DataParallel::DataParallel(std::shared_ptr<distributed::ProcessGroup> group, int64_t bucket_bytes)
-    : group_(std::move(group)), bucket_bytes_(bucket_bytes) {}
+DataParallel::DataParallel(std::shared_ptr<distributed::ProcessGroup> group, int64_t bucket_bytes,
+                           NamedParameters parameters, bool sharded)
+    : group_(std::move(group)), parameters_(std::move(parameters)), bucket_bytes_(bucket_bytes) {
+  if (!sharded) return;
+  std::vector<int64_t> numels;
+  for (const auto& entry : parameters_) numels.push_back(entry.second.numel());
+  owners_ = distributed::partition_parameters(numels, size());
+  foreign_sums_.resize(parameters_.size());
+  foreign_summed_.assign(parameters_.size(), false);
+  int64_t own_tensors = 0, own_elements = 0, elements = 0;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    elements += numels[i];
+    if (!owns(i)) continue;
+    own_tensors += 1;
+    own_elements += numels[i];
+  }
+  logger()->info(
+      "optimizer_sharding: rank {} of {} owns {} of {} parameter tensors ({} of {} elements, "
+      "{:.1f}%): it keeps and steps their optimizer state only; gradients are reduced to their "
+      "owners and the updated parameters broadcast from them",
+      rank(), size(), own_tensors, parameters_.size(), own_elements, elements,
+      elements > 0 ? 100.0 * static_cast<double>(own_elements) / static_cast<double>(elements)
+                   : 0.0);
+}
+
+NamedParameters DataParallel::optimizer_parameters() const {
+  NamedParameters out;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    if (owns(i)) out.push_back(parameters_[i]);
+  }
+  return out;
+}
+
+double DataParallel::global_norm(double local) {
+  if (!sharded()) return local;
+  const auto total = group_->all_reduce({local * local}, distributed::Reduction::sum);
+  return std::sqrt(total[0]);
+}
+
+void DataParallel::share_parameters() {
+  if (!sharded()) return;
+  at::NoGradGuard no_grad;
+  // One broadcast per owner and dtype: the owner's parameters flattened into one buffer.
+  for (int64_t owner = 0; owner < size(); ++owner) {
+    std::map<at::ScalarType, std::vector<at::Tensor>> groups;
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      if (owners_[i] == owner) {
+        const at::Tensor& parameter = parameters_[i].second;
+        groups[parameter.scalar_type()].push_back(parameter.detach());
+      }
+    }
+    for (auto& [dtype, tensors] : groups) {
+      std::vector<at::Tensor> flat_views;
+      for (const auto& tensor : tensors) flat_views.push_back(tensor.reshape({-1}));
+      at::Tensor flat = at::cat(flat_views);
+      group_->broadcast(flat, owner);
+      if (owner == rank()) continue;
+      int64_t offset = 0;
+      for (auto& tensor : tensors) {
+        tensor.copy_(flat.narrow(0, offset, tensor.numel()).view(tensor.sizes()));
+        offset += tensor.numel();
+      }
+    }
+  }
+}
+
+at::Tensor DataParallel::foreign_gradient(std::size_t i) const {
+  at::NoGradGuard no_grad;
+  const at::Tensor& grad = parameters_[i].second.grad();
+  if (foreign_summed_[i]) return grad.defined() ? foreign_sums_[i] + grad : foreign_sums_[i];
+  if (!grad.defined()) return at::Tensor();
+  return grad.scalar_type() == at::kFloat ? grad : grad.to(at::kFloat);
+}
+
+void DataParallel::accumulate_gradients() {
+  if (!sharded()) return;
+  at::NoGradGuard no_grad;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    const at::Tensor& parameter = parameters_[i].second;
+    if (owns(i) || parameter.scalar_type() == at::kFloat) continue;
+    at::Tensor& grad = parameter.mutable_grad();
+    if (!grad.defined()) continue;
+    if (foreign_summed_[i]) {
+      foreign_sums_[i].add_(grad);
+    } else {
+      foreign_sums_[i] = grad.to(at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+      foreign_summed_[i] = true;
+    }
+    grad.reset();
+  }
+}
+
+void DataParallel::clear_foreign_gradients() {
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    if (owns(i)) continue;
+    parameters_[i].second.mutable_grad().reset();
+    foreign_sums_[i] = at::Tensor();
+    foreign_summed_[i] = false;
+  }
+}
+
+void DataParallel::report_optimizer_memory(const AdamW& optimizer) {
+  const AdamW::Memory memory = optimizer.memory();
+  const double own = static_cast<double>(memory.state + memory.masters);
+  const double total = group_->all_reduce({own}, distributed::Reduction::sum)[0];
+  if (sharded()) {
+    logger()->info(
+        "optimizer_sharding: rank {} holds {} bytes of optimizer state ({} of moments, {} of "
+        "float32 masters); all ranks together hold {}, so this rank holds {:.3f} of it",
+        rank(), static_cast<int64_t>(own), memory.state, memory.masters,
+        static_cast<int64_t>(total), total > 0 ? own / total : 0.0);
+  } else {
+    logger()->info(
+        "optimizer state: rank {} holds {} bytes ({} of moments, {} of float32 masters), the "
+        "whole state (optimizer_sharding = false: every rank holds all of it)",
+        rank(), static_cast<int64_t>(own), memory.state, memory.masters);
+  }
+}
 
 std::string DataParallel::describe() const {
   return std::to_string(size()) + " ranks over " + group_->backend();
@@ -45,21 +166,36 @@ double DataParallel::loss_weight(const MicroBatch& share, const MicroBatch& batc
 }
 
 void DataParallel::attach(AdamW& optimizer) {
+  // Parameter i of the task is slot slot_of[i] of the optimizer when this rank owns it.
+  std::vector<std::size_t> slot_of(parameters_.size(), 0);
+  std::size_t slot = 0;
+  for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    if (owns(i)) slot_of[i] = slot++;
+  }
+  if (slot != optimizer.parameters().size()) {
+    throw Error("data parallel: the optimizer holds " +
+                std::to_string(optimizer.parameters().size()) + " parameters, this rank owns " +
+                std::to_string(slot) + " (a bug in the trainer)");
+  }
   distributed::GradientAccess access;
-  for (const auto& entry : optimizer.parameters()) access.parameters.push_back(entry.second);
-  access.local_gradient = [&optimizer](std::size_t i) { return optimizer.gradient_sum(i); };
-  access.set_gradient = [&optimizer](std::size_t i, const at::Tensor& gradient) {
-    optimizer.set_gradient_sum(i, gradient);
+  for (const auto& entry : parameters_) access.parameters.push_back(entry.second);
+  access.owners = owners_;
+  access.local_gradient = [this, &optimizer, slot_of](std::size_t i) {
+    return owns(i) ? optimizer.gradient_sum(slot_of[i]) : foreign_gradient(i);
+  };
+  access.set_gradient = [&optimizer, slot_of](std::size_t i, const at::Tensor& gradient) {
+    optimizer.set_gradient_sum(slot_of[i], gradient);  // the reducer calls it for owners only
   };
   reducer_ =
       std::make_unique<distributed::GradientReducer>(group_, std::move(access), bucket_bytes_);
-  logger()->info("data parallel: {}, {} gradient bucket(s), {:.1f} MB all-reduced per step",
-                 describe(), reducer_->buckets().size(),
-                 static_cast<double>(reducer_->bytes_per_step()) / 1e6);
+  logger()->info("data parallel: {}, {} gradient bucket(s), {:.1f} MB {} per step", describe(),
+                 reducer_->buckets().size(), static_cast<double>(reducer_->bytes_per_step()) / 1e6,
+                 sharded() ? "reduced to their owners" : "all-reduced");
 }
 
 void DataParallel::finish() {
   reducer_->finish();
+  if (sharded()) clear_foreign_gradients();  // sent to their owners
   if (overlap_reported_) return;
   overlap_reported_ = true;
   logger()->info("data parallel: {} of {} gradient bucket(s) were sent during the backward pass",
@@ -109,8 +245,40 @@ int DataParallel::agree_on_stop(int local_signal) {
   return static_cast<int>(values[0]);
 }
 
+namespace {
+constexpr const char* kNonFiniteKey = "$non_finite";
+}  // namespace
+
+nlohmann::json encode_non_finite(const nlohmann::json& value) {
+  if (value.is_number_float()) {
+    const double number = value.get<double>();
+    if (std::isfinite(number)) return value;
+    return {{kNonFiniteKey, std::isnan(number) ? "nan" : number > 0 ? "inf" : "-inf"}};
+  }
+  if (!value.is_structured()) return value;
+  nlohmann::json out = value;
+  for (auto it = out.begin(); it != out.end(); ++it) *it = encode_non_finite(*it);
+  return out;
+}
+
+nlohmann::json decode_non_finite(const nlohmann::json& value) {
+  if (value.is_object() && value.size() == 1 && value.contains(kNonFiniteKey)) {
+    const std::string kind = value.at(kNonFiniteKey).get<std::string>();
+    if (kind == "nan") return std::numeric_limits<double>::quiet_NaN();
+    if (kind == "inf") return std::numeric_limits<double>::infinity();
+    if (kind == "-inf") return -std::numeric_limits<double>::infinity();
+    throw Error("data parallel: unknown non-finite number '" + kind + "' in a broadcast");
+  }
+  if (!value.is_structured()) return value;
+  nlohmann::json out = value;
+  for (auto it = out.begin(); it != out.end(); ++it) *it = decode_non_finite(*it);
+  return out;
+}
+
 nlohmann::json DataParallel::broadcast(const nlohmann::json& value) {
-  return nlohmann::json::parse(group_->broadcast_text(is_main() ? value.dump() : "", 0));
+  const std::string text =
+      group_->broadcast_text(is_main() ? encode_non_finite(value).dump() : "", 0);
+  return decode_non_finite(nlohmann::json::parse(text));
 }
 
 std::vector<safetensors::NamedTensors> DataParallel::gather(

@@ -112,8 +112,13 @@ TrainResult Trainer::Impl::run(Clock::time_point start) {
   schedule.training_steps = plan.max_steps;
   schedule.num_cycles = args.cosine_num_cycles;
   schedule.timescale = args.inverse_sqrt_timescale;
+  if (!dp && args.optimizer_sharding) {
+    logger()->info(
+        "optimizer_sharding = true in a single process: nothing to share, the optimizer keeps "
+        "the whole state (it takes effect with 2 or more ranks)");
+  }
   optimizer =
-      std::make_unique<AdamW>(task.parameters,
+      std::make_unique<AdamW>(dp ? dp->optimizer_parameters() : task.parameters,
                               AdamWOptions{args.adam_beta1, args.adam_beta2, args.adam_epsilon,
                                            args.weight_decay, args.optimizer_state_bits()},
                               task.optimizer_kernel);
@@ -189,6 +194,7 @@ void Trainer::Impl::run_epoch(int64_t epoch, const std::vector<MicroBatch>& batc
     if (!window_complete) {
       const auto accumulating = Clock::now();
       optimizer->accumulate_gradients();
+      if (dp) dp->accumulate_gradients();  // sharded: the other owners' parameters
       times.backward += seconds_since(accumulating);
       state.window.seconds += seconds_since(began);
       continue;
@@ -307,7 +313,9 @@ void Trainer::Impl::optimizer_step(int64_t epoch, int64_t micro_batch) {
   float coefficient = 1.0f;
   state.last_grad_norm.reset();
   if (args.max_grad_norm > 0) {
-    const double norm = optimizer->gradient_norm();
+    // Sharded: this rank's share of the norm, summed over the owners.
+    const double norm =
+        dp ? dp->global_norm(optimizer->gradient_norm()) : optimizer->gradient_norm();
     if (!std::isfinite(norm)) stop_non_finite("grad_norm", norm, epoch, micro_batch);
     coefficient = clip_coefficient(norm, args.max_grad_norm);
     state.last_grad_norm = norm;
@@ -315,6 +323,11 @@ void Trainer::Impl::optimizer_step(int64_t epoch, int64_t micro_batch) {
   // The scheduler has stepped once per optimizer step so far (LambdaLR's last_epoch).
   const double lr = schedule.learning_rate(args.learning_rate, state.global_step);
   optimizer->step(lr, coefficient);
+  if (dp) {
+    dp->share_parameters();  // sharded: every parameter from its owner
+    if (!optimizer_memory_reported) dp->report_optimizer_memory(*optimizer);
+  }
+  optimizer_memory_reported = true;
   state.last_learning_rate = lr;
 }
 

@@ -6,6 +6,7 @@
 
 #include "model/safetensors_files.hpp"
 #include "model/weight_checks.hpp"
+#include "train/optimizer_shards.hpp"
 #include "train/trainer_impl.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -18,6 +19,7 @@
 namespace wizard::train {
 
 namespace fs = std::filesystem;
+using safetensors::detail::unique_sibling;
 
 namespace {
 
@@ -142,6 +144,21 @@ void Trainer::Impl::save_checkpoint() {
   // (and so the launcher) from moving on before the checkpoint is complete.
   std::vector<safetensors::NamedTensors> rank_rng;
   if (dp && !args.save_only_model) rank_rng = dp->gather(capture_rng_state());
+  // Sharded optimizer state: ranks 1 and up write their shards into a hidden folder next to
+  // the checkpoint that rank 0 names (cleaned up as a crashed save's if rank 0 dies), and
+  // rank 0 moves them into the checkpoint before its completion marker.
+  const bool sharded_save = dp && dp->sharded() && !args.save_only_model;
+  fs::path shards;
+  if (sharded_save) {
+    shards =
+        dp->broadcast(main_rank() ? unique_sibling(target, "tmp").string() : "").get<std::string>();
+    fs::create_directories(shards);
+    if (!main_rank()) {
+      safetensors::save(shards / detail::optimizer_shard_file(dp->rank()),
+                        optimizer->state_tensors());
+    }
+    dp->barrier();  // every shard is written
+  }
   if (main_rank()) {
     write_folder_atomically(target, [&](const fs::path& staging) {
       task.save_model(staging);
@@ -149,7 +166,11 @@ void Trainer::Impl::save_checkpoint() {
       model::write_json_file(staging / kTrainerStateFile, state.trainer_state(plan, args));
       model::write_json_file(staging / kTrainingArgsFile, args.to_json());
       if (!args.save_only_model) {
-        safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
+        if (sharded_save) {
+          save_optimizer_shards(staging, shards);
+        } else {
+          safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
+        }
         model::write_json_file(staging / kSchedulerFile,
                                schedule_json(schedule, args.learning_rate, state.global_step));
         safetensors::save(staging / kRngStateFile, capture_rng_state());
@@ -167,6 +188,10 @@ void Trainer::Impl::save_checkpoint() {
       }
     });
   }
+  if (sharded_save && main_rank()) {
+    std::error_code ignored;
+    fs::remove_all(shards, ignored);
+  }
   if (dp) dp->barrier();
   last_saved_step = state.global_step;
   last_checkpoint = target;
@@ -178,6 +203,73 @@ void Trainer::Impl::save_checkpoint() {
                                              : std::nullopt;
     rotate_checkpoints(args.output_dir, *args.save_total_limit, best);
   }
+}
+
+// Rank 0's shard, the other ranks' shards from `shards`, and the partition they make.
+void Trainer::Impl::save_optimizer_shards(const fs::path& staging, const fs::path& shards) {
+  safetensors::save(staging / detail::optimizer_shard_file(0), optimizer->state_tensors());
+  for (int64_t rank = 1; rank < dp->size(); ++rank) {
+    const std::string file = detail::optimizer_shard_file(rank);
+    if (!fs::is_regular_file(shards / file)) {
+      throw Error("saving a checkpoint: rank " + std::to_string(rank) + "'s optimizer shard " +
+                  (shards / file).string() + " is missing after every rank said it was written");
+    }
+    fs::rename(shards / file, staging / file);
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : task.parameters) names.push_back(entry.first);
+  model::write_json_file(staging / detail::kOptimizerPartitionFile,
+                         detail::partition_json(names, dp->owners(), dp->size()));
+}
+
+// The optimizer state of `checkpoint`, whichever way it was saved and this run shards it:
+// each parameter's state comes from the file that holds it. Says what changed.
+void Trainer::Impl::load_optimizer(const fs::path& checkpoint) {
+  const detail::SavedPartition saved = detail::read_saved_partition(checkpoint);
+  std::vector<safetensors::File> files;
+  for (const auto& file : saved.files) files.push_back(safetensors::File::open(file));
+  optimizer->load_state(files);
+  const bool sharding = dp && dp->sharded();
+  if (saved.world_size == 0) {
+    if (sharding) {
+      logger()->info(
+          "optimizer_sharding: the checkpoint's optimizer state is not sharded ({}); rank {} "
+          "takes the state of its {} parameter tensor(s) from it",
+          kOptimizerFile, dp->rank(), optimizer->parameters().size());
+    }
+    return;
+  }
+  if (!sharding) {
+    if (main_rank()) {
+      logger()->info(
+          "the checkpoint's optimizer state is sharded over {} rank(s); optimizer_sharding is off "
+          "here, so every rank loads the whole state from its {} shard(s)",
+          saved.world_size, saved.world_size);
+    }
+    return;
+  }
+  // Which of this rank's parameters another rank owned in the checkpoint.
+  std::vector<std::string> moved;
+  for (const auto& [name, parameter] : optimizer->parameters()) {
+    const auto it = saved.owners.find(name);
+    if (it == saved.owners.end() || it->second != dp->rank()) {
+      moved.push_back(name + (it == saved.owners.end()
+                                  ? std::string(" (not in the partition)")
+                                  : " (from rank " + std::to_string(it->second) + ")"));
+    }
+  }
+  if (moved.empty() && saved.world_size == dp->size()) {
+    logger()->info("optimizer_sharding: rank {} resumes its own shard {} ({} parameter tensor(s))",
+                   dp->rank(), detail::optimizer_shard_file(dp->rank()),
+                   optimizer->parameters().size());
+    return;
+  }
+  logger()->warn(
+      "optimizer_sharding: the checkpoint's optimizer state was sharded over {} rank(s), this run "
+      "has {}: re-partitioned; rank {} now owns {} parameter tensor(s), {} of them taken from "
+      "another rank's shard{}{}",
+      saved.world_size, dp->size(), dp->rank(), optimizer->parameters().size(), moved.size(),
+      moved.empty() ? "" : ": ", join(moved));
 }
 
 void Trainer::Impl::load_model_from(const fs::path& checkpoint) {
@@ -197,7 +289,7 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
   const nlohmann::json trainer_state = read_json(checkpoint / kTrainerStateFile);
   const nlohmann::json wizard_state = read_json(checkpoint / kWizardStateFile);
   load_model_from(checkpoint);
-  optimizer->load_state(safetensors::File::open(checkpoint / kOptimizerFile));
+  load_optimizer(checkpoint);
   const nlohmann::json saved_schedule = read_json(checkpoint / kSchedulerFile);
   const nlohmann::json current_schedule =
       schedule_json(schedule, args.learning_rate, saved_schedule.value("steps_taken", 0));

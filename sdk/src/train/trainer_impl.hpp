@@ -32,6 +32,7 @@ struct Trainer::Impl {
   int64_t last_saved_step = -1;
   bool resumed = false;
   std::unique_ptr<detail::DataParallel> dp;  // null in a single-process run
+  bool optimizer_memory_reported = false;    // after the first step, when the state exists
 
   TrainResult train();
   TrainResult run(std::chrono::steady_clock::time_point start);
@@ -71,6 +72,9 @@ struct Trainer::Impl {
   std::optional<std::filesystem::path> choose_checkpoint() const;
   void save_checkpoint();
   void resume(const std::filesystem::path& checkpoint);
+  void save_optimizer_shards(const std::filesystem::path& staging,
+                             const std::filesystem::path& shards);
+  void load_optimizer(const std::filesystem::path& checkpoint);
   std::string rng_file_to_restore(const std::filesystem::path& checkpoint) const;
   void load_model_from(const std::filesystem::path& checkpoint);  // the task's or by name
   void load_parameters(const std::filesystem::path& checkpoint);

@@ -330,6 +330,9 @@ const std::vector<Field>& fields() {
             "seconds a data-parallel rank waits for the others before it stops with an error"),
       plain("ddp_bucket_cap_mb", "int", &A::ddp_bucket_cap_mb,
             "MB of gradients per all-reduce bucket (started during backward as buckets fill)"),
+      plain("optimizer_sharding", "bool", &A::optimizer_sharding,
+            "data parallel: each rank keeps and steps the AdamW state of its share of the "
+            "parameters only (ZeRO stage 1); no effect on a single process"),
   };
   return list;
 }
@@ -722,6 +725,7 @@ nlohmann::json TrainingArguments::to_json() const {
       {"ddp_backend", ddp_backend.empty() ? nlohmann::json() : nlohmann::json(ddp_backend)},
       {"ddp_timeout", ddp_timeout},
       {"ddp_bucket_cap_mb", ddp_bucket_cap_mb},
+      {"optimizer_sharding", optimizer_sharding},
   };
   json["resume_from_checkpoint"] = resume_skips_damaged            ? nlohmann::json("auto")
                                    : resume_from_latest_checkpoint ? nlohmann::json(true)

@@ -175,9 +175,6 @@ const std::vector<CompatOption>& compat_options() {
       // --- features wizard does not have: refused unless off ---
       {"deepspeed", Shape::table_or_string, "", Policy::refuse, is_empty,
        "DeepSpeed is not available in wizard; remove the key"},
-      {"optimizer_sharding", Shape::boolean, "false", Policy::refuse, is_false,
-       "sharded optimizer state (ZeRO-1) is not implemented yet (issue 12); every rank keeps the "
-       "whole AdamW state: remove the key"},
       {"fsdp", Shape::string_or_strings, "", Policy::refuse, is_empty,
        "FSDP is not available in wizard; remove the key"},
       {"fsdp_config", Shape::table_or_string, "", Policy::refuse, is_empty,

@@ -11,6 +11,12 @@
 //                         rank contribute zeros), waits, hands every parameter the average
 //
 // Micro-batches that only accumulate are not armed: nothing is communicated for them.
+//
+// Sharded optimizer state (ZeRO stage 1): with `owners` set, each bucket holds parameters of
+// one owner only and is reduced (c10d reduce, a sum) to that rank instead of all-reduced, and
+// finish() hands averaged gradients to the owner's parameters alone; the other ranks' gradients
+// of those parameters are left as they were (the trainer drops them). Buckets are launched in
+// the order their last gradient is expected (the backward order), the same on every rank.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -34,6 +40,9 @@ struct WIZARD_API GradientAccess {
   // Gives parameter i the averaged float32 gradient (a view into a bucket, valid until the
   // next finish()).
   std::function<void(std::size_t, const at::Tensor&)> set_gradient;
+  // The rank that owns parameter i under sharded optimizer state; empty: every rank needs
+  // every gradient (all-reduce).
+  std::vector<int64_t> owners;
 };
 
 class WIZARD_API GradientReducer {
@@ -50,7 +59,7 @@ class WIZARD_API GradientReducer {
   std::vector<std::vector<std::size_t>> buckets() const;
   // All-reduces launched from hooks during the last armed backward (the rest by finish()).
   int64_t launched_during_backward() const;
-  // Bytes all-reduced per optimizer step.
+  // Bytes all-reduced (or reduced to their owners) per optimizer step.
   int64_t bytes_per_step() const;
 
   struct State;  // buckets and hooks (opaque; the hooks hold it weakly)

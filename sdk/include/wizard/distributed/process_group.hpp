@@ -55,6 +55,10 @@ class WIZARD_API ProcessGroup {
   virtual std::unique_ptr<PendingCollective> all_reduce_async(at::Tensor tensor,
                                                               Reduction reduction) = 0;
   void all_reduce(const at::Tensor& tensor, Reduction reduction = Reduction::sum);
+  // Sums every rank's `tensor` into `root`'s (in place there; the other ranks' tensors may be
+  // overwritten with partial sums: their values are unspecified afterwards). What sharded
+  // optimizer state uses to hand each owner its parameters' gradient sums.
+  virtual std::unique_ptr<PendingCollective> reduce_async(at::Tensor tensor, int64_t root) = 0;
   virtual void broadcast(const at::Tensor& tensor, int64_t root) = 0;
   // Every rank's `tensor` (same shape and dtype everywhere), in rank order, on the CPU.
   virtual std::vector<at::Tensor> all_gather(const at::Tensor& tensor) = 0;

@@ -105,6 +105,10 @@ class WIZARD_API AdamW {
   // Restores what state_tensors() saved (names and shapes checked; errors name the file);
   // masters are also rounded into the model's parameters.
   void load_state(const safetensors::File& file);
+  // The same from state spread over several files (the shards of sharded optimizer state, in
+  // any partition): each parameter's tensors come from the file that holds its "step.<name>";
+  // extra tensors are ignored (another rank's parameters).
+  void load_state(const std::vector<safetensors::File>& files);
 
   // Bytes this optimizer holds or makes its parameters hold (`wizard bench --memory`).
   struct Memory {

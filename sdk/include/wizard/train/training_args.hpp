@@ -112,9 +112,10 @@ struct WIZARD_API TrainingArguments {
   bool use_cpu = false;
 
   // --- data parallel (launched by torchrun, srun or `wizard launch`: docs/distributed.md) ---
-  std::string ddp_backend;         // "" (gloo on the CPU, nccl on CUDA), "gloo" or "nccl"
-  int64_t ddp_timeout = 1800;      // seconds a collective may wait for the other ranks
-  int64_t ddp_bucket_cap_mb = 25;  // gradient bucket size of the overlapped all-reduce
+  std::string ddp_backend;          // "" (gloo on the CPU, nccl on CUDA), "gloo" or "nccl"
+  int64_t ddp_timeout = 1800;       // seconds a collective may wait for the other ranks
+  int64_t ddp_bucket_cap_mb = 25;   // gradient bucket size of the overlapped all-reduce
+  bool optimizer_sharding = false;  // ZeRO stage 1: each rank keeps and steps 1/N of the state
 
   // Reads `table` (the training_args_spec table) over `defaults` and validates the values.
   // Does not check for unknown keys: the caller checks them against its merged options.

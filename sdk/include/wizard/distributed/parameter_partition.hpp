@@ -1,9 +1,9 @@
 // Which rank owns which trainable parameter under sharded optimizer state (ZeRO stage 1,
-// `optimizer_sharding`, issue 12; the key is still refused, this is the partition it will
-// use). Whole tensors, never slices: an owner steps its tensors with any optimizer built
-// over them. Largest first, each to the rank with the fewest elements so far (the lowest
-// rank on a tie; equal sizes in parameter order): a pure function of the sizes, so every
-// rank, and a resumed run on the same number of ranks, computes the same owners.
+// `optimizer_sharding`, issue 12; sdk/src/train/data_parallel.cpp uses it). Whole tensors, never
+// slices: an owner steps its tensors with any optimizer built over them. Largest first, each to the
+// rank with the fewest elements so far (the lowest rank on a tie; equal sizes in parameter order):
+// a pure function of the sizes, so every rank, and a resumed run on the same number of ranks,
+// computes the same owners.
 #pragma once
 
 #include <cstdint>

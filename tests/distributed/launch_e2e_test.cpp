@@ -4,6 +4,8 @@
 // tokens per example as the whole batch and the token-averaged NLL term agrees too; the
 // tolerance (relative 1e-4) covers float32 sums taken in another order over 6 steps.
 // A failing rank is named; SIGINT to the launcher stops every rank with one checkpoint.
+// precompute_ref_log_probs: rank 0 alone scores the reference and writes its cache, the
+// others wait for it and read it.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -85,6 +87,35 @@ TEST(Launch, TorchrunStartsTheSameRun) {
       dir);
   ASSERT_EQ(launched.exit_code, 0) << launched.output;
   expect_same_losses(dir / "dp", dir / "out");
+}
+
+TEST(Launch, RankZeroAlonePrecomputesTheReferenceLogProbs) {
+  const fs::path dir =
+      write_config("launch-reference", "reference_free = false\nprecompute_ref_log_probs = true\n");
+  const RunResult single = wizard::test::run_wizard("run config.toml", dir, "timeout 300");
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const RunResult launched = wizard::test::run_wizard(
+      "launch --nproc-per-node 2 --master-port 0 -- run config.toml --set "
+      "training_args_spec.per_device_train_batch_size=4 --set training_args_spec.output_dir=dp",
+      dir, "timeout 300");
+  ASSERT_EQ(launched.exit_code, 0) << launched.output;
+  EXPECT_TRUE(fs::exists(dir / "dp" / "cache" / "reference_logps_train.safetensors"));
+  expect_same_losses(dir / "dp", dir / "out");  // rank 1 read the sums rank 0 wrote
+
+  // Rank 1 without a rank 0 neither computes nor writes the cache: it waits for rank 0's, at
+  // most ddp_timeout, and then says so (before any collective: the trainer has not started).
+  const RunResult lonely = run_shell(
+      "RANK=1 WORLD_SIZE=2 LOCAL_RANK=1 LOCAL_WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+          std::to_string(wizard::test::free_port()) + " timeout 120 '" +
+          wizard::test::wizard_binary().string() +
+          "' run config.toml --set training_args_spec.output_dir=lonely --set "
+          "training_args_spec.ddp_timeout=2",
+      dir);
+  EXPECT_NE(lonely.exit_code, 0) << lonely.output;
+  EXPECT_CONTAINS(lonely.output,
+                  "waited 2 s (ddp_timeout) for rank 0 to write the reference log-probs of the "
+                  "train set");
+  EXPECT_FALSE(fs::exists(dir / "lonely" / "cache" / "reference_logps_train.safetensors"));
 }
 
 TEST(Launch, AFailingRankIsNamedAndItsStatusReturned) {

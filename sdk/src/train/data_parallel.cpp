@@ -37,20 +37,25 @@ DataParallel::DataParallel(std::shared_ptr<distributed::ProcessGroup> group, int
   owners_ = distributed::partition_parameters(numels, size());
   foreign_sums_.resize(parameters_.size());
   foreign_summed_.assign(parameters_.size(), false);
-  int64_t own_tensors = 0, own_elements = 0, elements = 0;
-  for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    elements += numels[i];
-    if (!owns(i)) continue;
-    own_tensors += 1;
-    own_elements += numels[i];
+  // Rank 0 prints (the others log warnings only): every rank's share, from the partition.
+  int64_t elements = 0;
+  for (const int64_t numel : numels) elements += numel;
+  for (int64_t r = 0; r < size(); ++r) {
+    int64_t tensors = 0, owned = 0;
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      if (owners_[i] != r) continue;
+      tensors += 1;
+      owned += numels[i];
+    }
+    logger()->info(
+        "optimizer_sharding: rank {} of {} owns {} of {} parameter tensors ({} of {} elements, "
+        "{:.1f}%)",
+        r, size(), tensors, parameters_.size(), owned, elements,
+        elements > 0 ? 100.0 * static_cast<double>(owned) / static_cast<double>(elements) : 0.0);
   }
   logger()->info(
-      "optimizer_sharding: rank {} of {} owns {} of {} parameter tensors ({} of {} elements, "
-      "{:.1f}%): it keeps and steps their optimizer state only; gradients are reduced to their "
-      "owners and the updated parameters broadcast from them",
-      rank(), size(), own_tensors, parameters_.size(), own_elements, elements,
-      elements > 0 ? 100.0 * static_cast<double>(own_elements) / static_cast<double>(elements)
-                   : 0.0);
+      "optimizer_sharding: each rank keeps and steps the optimizer state of its own tensors; "
+      "gradients are reduced to their owners and updated parameters broadcast from them");
 }
 
 NamedParameters DataParallel::optimizer_parameters() const {
@@ -131,19 +136,28 @@ void DataParallel::clear_foreign_gradients() {
 
 void DataParallel::report_optimizer_memory(const AdamW& optimizer) {
   const AdamW::Memory memory = optimizer.memory();
-  const double own = static_cast<double>(memory.state + memory.masters);
-  const double total = group_->all_reduce({own}, distributed::Reduction::sum)[0];
+  // Every rank's bytes, for rank 0 to print: an all-reduce of a vector with this rank's entry.
+  std::vector<double> bytes(static_cast<std::size_t>(size()), 0.0);
+  bytes[static_cast<std::size_t>(rank())] = static_cast<double>(memory.state + memory.masters);
+  bytes = group_->all_reduce(std::move(bytes), distributed::Reduction::sum);
+  double total = 0, most = 0;
+  std::vector<std::string> per_rank;
+  for (std::size_t r = 0; r < bytes.size(); ++r) {
+    total += bytes[r];
+    most = std::max(most, bytes[r]);
+    per_rank.push_back("rank " + std::to_string(r) + " " +
+                       std::to_string(static_cast<int64_t>(bytes[r])));
+  }
   if (sharded()) {
     logger()->info(
-        "optimizer_sharding: rank {} holds {} bytes of optimizer state ({} of moments, {} of "
-        "float32 masters); all ranks together hold {}, so this rank holds {:.3f} of it",
-        rank(), static_cast<int64_t>(own), memory.state, memory.masters,
-        static_cast<int64_t>(total), total > 0 ? own / total : 0.0);
+        "optimizer_sharding: optimizer state (moments and float32 masters) in bytes: {}; all ranks "
+        "together {}, the most loaded rank {:.3f} of it",
+        wizard::join(per_rank), static_cast<int64_t>(total), total > 0 ? most / total : 0.0);
   } else {
     logger()->info(
-        "optimizer state: rank {} holds {} bytes ({} of moments, {} of float32 masters), the "
-        "whole state (optimizer_sharding = false: every rank holds all of it)",
-        rank(), static_cast<int64_t>(own), memory.state, memory.masters);
+        "optimizer state (moments and float32 masters) in bytes: {} (optimizer_sharding = false: "
+        "every rank holds all of it)",
+        wizard::join(per_rank));
   }
 }
 

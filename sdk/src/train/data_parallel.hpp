@@ -75,8 +75,8 @@ class DataParallel {
   // Moves the low-precision gradients of the parameters other ranks own into float32 sums
   // (what AdamW::accumulate_gradients() does for its own; sharded, no-op else).
   void accumulate_gradients();
-  // This rank's optimizer state and float32 masters in bytes; logged once with the sum over
-  // the ranks, so that the share 1/N of sharding can be read off the log.
+  // Logs every rank's bytes of optimizer state and float32 masters (a collective), so that
+  // the share 1/N of sharding can be read off rank 0's log.
   void report_optimizer_memory(const AdamW& optimizer);
 
   // Gradients: created with the optimizer; arm before the last backward of a window,

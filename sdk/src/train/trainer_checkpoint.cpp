@@ -223,7 +223,7 @@ void Trainer::Impl::save_optimizer_shards(const fs::path& staging, const fs::pat
 }
 
 // The optimizer state of `checkpoint`, whichever way it was saved and this run shards it:
-// each parameter's state comes from the file that holds it. Says what changed.
+// each parameter's state comes from the file that holds it. Rank 0 says what changed.
 void Trainer::Impl::load_optimizer(const fs::path& checkpoint) {
   const detail::SavedPartition saved = detail::read_saved_partition(checkpoint);
   std::vector<safetensors::File> files;
@@ -233,43 +233,46 @@ void Trainer::Impl::load_optimizer(const fs::path& checkpoint) {
   if (saved.world_size == 0) {
     if (sharding) {
       logger()->info(
-          "optimizer_sharding: the checkpoint's optimizer state is not sharded ({}); rank {} "
-          "takes the state of its {} parameter tensor(s) from it",
-          kOptimizerFile, dp->rank(), optimizer->parameters().size());
+          "optimizer_sharding: the checkpoint's optimizer state is not sharded ({}); each rank "
+          "takes its own tensors' state from it",
+          kOptimizerFile);
     }
     return;
   }
   if (!sharding) {
-    if (main_rank()) {
-      logger()->info(
-          "the checkpoint's optimizer state is sharded over {} rank(s); optimizer_sharding is off "
-          "here, so every rank loads the whole state from its {} shard(s)",
-          saved.world_size, saved.world_size);
-    }
+    logger()->info(
+        "the checkpoint's optimizer state is sharded over {} rank(s); optimizer_sharding is off "
+        "here, so every rank loads the whole state from its {} shard(s)",
+        saved.world_size, saved.world_size);
     return;
   }
-  // Which of this rank's parameters another rank owned in the checkpoint.
-  std::vector<std::string> moved;
-  for (const auto& [name, parameter] : optimizer->parameters()) {
-    const auto it = saved.owners.find(name);
-    if (it == saved.owners.end() || it->second != dp->rank()) {
-      moved.push_back(name + (it == saved.owners.end()
-                                  ? std::string(" (not in the partition)")
-                                  : " (from rank " + std::to_string(it->second) + ")"));
-    }
+  // Per rank of this run: its tensors, and how many of them another rank owned before.
+  std::vector<int64_t> owned(static_cast<std::size_t>(dp->size()), 0);
+  std::vector<int64_t> moved(owned.size(), 0);
+  for (std::size_t i = 0; i < task.parameters.size(); ++i) {
+    const auto owner = static_cast<std::size_t>(dp->owners()[i]);
+    owned[owner] += 1;
+    const auto it = saved.owners.find(task.parameters[i].first);
+    if (it == saved.owners.end() || static_cast<std::size_t>(it->second) != owner)
+      moved[owner] += 1;
   }
-  if (moved.empty() && saved.world_size == dp->size()) {
-    logger()->info("optimizer_sharding: rank {} resumes its own shard {} ({} parameter tensor(s))",
-                   dp->rank(), detail::optimizer_shard_file(dp->rank()),
-                   optimizer->parameters().size());
+  int64_t total_moved = 0;
+  std::vector<std::string> shares;
+  for (std::size_t r = 0; r < owned.size(); ++r) {
+    total_moved += moved[r];
+    shares.push_back("rank " + std::to_string(r) + " owns " + std::to_string(owned[r]) + " (" +
+                     std::to_string(moved[r]) + " from another rank's shard)");
+  }
+  if (total_moved == 0 && saved.world_size == dp->size()) {
+    logger()->info("optimizer_sharding: every rank resumes its own shard ({}, ...)",
+                   detail::optimizer_shard_file(0));
     return;
   }
+  if (!main_rank()) return;  // one warning, not one per rank
   logger()->warn(
       "optimizer_sharding: the checkpoint's optimizer state was sharded over {} rank(s), this run "
-      "has {}: re-partitioned; rank {} now owns {} parameter tensor(s), {} of them taken from "
-      "another rank's shard{}{}",
-      saved.world_size, dp->size(), dp->rank(), optimizer->parameters().size(), moved.size(),
-      moved.empty() ? "" : ": ", join(moved));
+      "has {}: re-partitioned, {} of {} parameter tensor(s) change owner; {}",
+      saved.world_size, dp->size(), total_moved, task.parameters.size(), join(shares, "; "));
 }
 
 void Trainer::Impl::load_model_from(const fs::path& checkpoint) {

@@ -75,27 +75,48 @@ double DataParallel::global_norm(double local) {
 void DataParallel::share_parameters() {
   if (!sharded()) return;
   at::NoGradGuard no_grad;
-  // One broadcast per owner and dtype: the owner's parameters flattened into one buffer.
-  for (int64_t owner = 0; owner < size(); ++owner) {
-    std::map<at::ScalarType, std::vector<at::Tensor>> groups;
-    for (std::size_t i = 0; i < parameters_.size(); ++i) {
-      if (owners_[i] == owner) {
-        const at::Tensor& parameter = parameters_[i].second;
-        groups[parameter.scalar_type()].push_back(parameter.detach());
-      }
-    }
-    for (auto& [dtype, tensors] : groups) {
+  // A tensor of bucket size or more is broadcast in place; smaller ones of one owner and
+  // dtype go together through a flat buffer of at most bucket size (few collectives, little
+  // extra memory).
+  auto send = [&](int64_t owner, std::vector<at::Tensor>& tensors) {
+    if (tensors.empty()) return;
+    if (tensors.size() == 1 && tensors.front().is_contiguous()) {
+      group_->broadcast(tensors.front(), owner);
+    } else {
       std::vector<at::Tensor> flat_views;
       for (const auto& tensor : tensors) flat_views.push_back(tensor.reshape({-1}));
       at::Tensor flat = at::cat(flat_views);
       group_->broadcast(flat, owner);
-      if (owner == rank()) continue;
-      int64_t offset = 0;
-      for (auto& tensor : tensors) {
-        tensor.copy_(flat.narrow(0, offset, tensor.numel()).view(tensor.sizes()));
-        offset += tensor.numel();
+      if (owner != rank()) {
+        int64_t offset = 0;
+        for (auto& tensor : tensors) {
+          tensor.copy_(flat.narrow(0, offset, tensor.numel()).view(tensor.sizes()));
+          offset += tensor.numel();
+        }
       }
     }
+    tensors.clear();
+  };
+  for (int64_t owner = 0; owner < size(); ++owner) {
+    std::map<at::ScalarType, std::pair<std::vector<at::Tensor>, int64_t>> pending;  // + bytes
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      if (owners_[i] != owner) continue;
+      const at::Tensor tensor = parameters_[i].second.detach();
+      const int64_t bytes = tensor.numel() * static_cast<int64_t>(tensor.element_size());
+      if (bytes >= bucket_bytes_) {
+        std::vector<at::Tensor> alone = {tensor};
+        send(owner, alone);
+        continue;
+      }
+      auto& [tensors, filled] = pending[tensor.scalar_type()];
+      if (filled + bytes > bucket_bytes_) {
+        send(owner, tensors);
+        filled = 0;
+      }
+      tensors.push_back(tensor);
+      filled += bytes;
+    }
+    for (auto& entry : pending) send(owner, entry.second.first);
   }
 }
 

@@ -70,7 +70,8 @@ class DataParallel {
   NamedParameters optimizer_parameters() const;
   // The global L2 gradient norm from this rank's share of it (sharded), else `local` itself.
   double global_norm(double local);
-  // After the optimizer step: every parameter takes its owner's values (sharded; no-op else).
+  // After the optimizer step: every parameter takes its owner's values (sharded; no-op else),
+  // by broadcasts of at most ddp_bucket_cap_mb (larger tensors alone, in place).
   void share_parameters();
   // Moves the low-precision gradients of the parameters other ranks own into float32 sums
   // (what AdamW::accumulate_gradients() does for its own; sharded, no-op else).

@@ -320,8 +320,8 @@ void Trainer::Impl::resume(const fs::path& checkpoint) {
     state.next_micro_batch =
         next * plan.micro_batches_per_epoch / std::max<int64_t>(saved_batches, 1);
     logger()->warn(
-        "the checkpoint was written by {} rank(s), this run has {}: the model and the whole "
-        "optimizer state are restored; the global batch changed, so epoch {} continues at "
+        "the checkpoint was written by {} rank(s), this run has {}: the model and the optimizer "
+        "state are restored; the global batch changed, so epoch {} continues at "
         "micro-batch {} of {} (was {} of {}), and the batches that follow are not those the "
         "first run would have taken",
         saved_world, world, state.epoch_index, state.next_micro_batch, plan.micro_batches_per_epoch,

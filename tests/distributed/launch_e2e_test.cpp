@@ -58,16 +58,22 @@ void expect_same_losses(const fs::path& a, const fs::path& b) {
     EXPECT_NEAR(one[i], two[i], 1e-4 * std::abs(two[i])) << "step " << i + 1;
 }
 
-TEST(Launch, TwoRanksTrainWithTheLossesOfOneProcess) {
-  const fs::path dir = write_config("launch-cpo");
+// The config of `dir` run by one process into out/ and by `wizard launch` on 2 ranks with
+// half the per-device batch into dp/; the launcher's output.
+std::string run_single_and_launched(const fs::path& dir) {
   const RunResult single = wizard::test::run_wizard("run config.toml", dir, "timeout 300");
-  ASSERT_EQ(single.exit_code, 0) << single.output;
+  EXPECT_EQ(single.exit_code, 0) << single.output;
   const RunResult launched = wizard::test::run_wizard(
       "launch --nproc-per-node 2 --master-port 0 -- run config.toml --set "
       "training_args_spec.per_device_train_batch_size=4 --set training_args_spec.output_dir=dp",
       dir, "timeout 300");
-  ASSERT_EQ(launched.exit_code, 0) << launched.output;
-  EXPECT_CONTAINS(launched.output, "data parallel: 2 ranks over gloo");
+  EXPECT_EQ(launched.exit_code, 0) << launched.output;
+  return launched.output;
+}
+
+TEST(Launch, TwoRanksTrainWithTheLossesOfOneProcess) {
+  const fs::path dir = write_config("launch-cpo");
+  EXPECT_CONTAINS(run_single_and_launched(dir), "data parallel: 2 ranks over gloo");
   expect_same_losses(dir / "dp", dir / "out");
   EXPECT_TRUE(fs::exists(dir / "dp" / "model.safetensors"));
 }
@@ -92,13 +98,7 @@ TEST(Launch, TorchrunStartsTheSameRun) {
 TEST(Launch, RankZeroAlonePrecomputesTheReferenceLogProbs) {
   const fs::path dir =
       write_config("launch-reference", "reference_free = false\nprecompute_ref_log_probs = true\n");
-  const RunResult single = wizard::test::run_wizard("run config.toml", dir, "timeout 300");
-  ASSERT_EQ(single.exit_code, 0) << single.output;
-  const RunResult launched = wizard::test::run_wizard(
-      "launch --nproc-per-node 2 --master-port 0 -- run config.toml --set "
-      "training_args_spec.per_device_train_batch_size=4 --set training_args_spec.output_dir=dp",
-      dir, "timeout 300");
-  ASSERT_EQ(launched.exit_code, 0) << launched.output;
+  run_single_and_launched(dir);
   EXPECT_TRUE(fs::exists(dir / "dp" / "cache" / "reference_logps_train.safetensors"));
   expect_same_losses(dir / "dp", dir / "out");  // rank 1 read the sums rank 0 wrote
 

@@ -159,38 +159,45 @@ void Trainer::Impl::save_checkpoint() {
     }
     dp->barrier();  // every shard is written
   }
-  if (main_rank()) {
-    write_folder_atomically(target, [&](const fs::path& staging) {
-      task.save_model(staging);
-      fs::create_directories(staging);
-      model::write_json_file(staging / kTrainerStateFile, state.trainer_state(plan, args));
-      model::write_json_file(staging / kTrainingArgsFile, args.to_json());
-      if (!args.save_only_model) {
-        if (sharded_save) {
-          save_optimizer_shards(staging, shards);
-        } else {
-          safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
-        }
-        model::write_json_file(staging / kSchedulerFile,
-                               schedule_json(schedule, args.learning_rate, state.global_step));
-        safetensors::save(staging / kRngStateFile, capture_rng_state());
-        for (std::size_t r = 1; r < rank_rng.size(); ++r) {
-          safetensors::save(staging / rank_rng_state_file(static_cast<int64_t>(r)), rank_rng[r]);
-        }
-        nlohmann::json wizard_state = state.wizard_state(plan);
-        if (dp) wizard_state["world_size"] = dp->size();
-        if (task.save_state) wizard_state["recipe_state"] = task.save_state();
-        model::write_json_file(staging / kWizardStateFile, wizard_state);
-      }
-      if (dp) {
-        model::write_json_file(staging / kCompleteMarkerFile,
-                               {{"global_step", state.global_step}, {"world_size", dp->size()}});
-      }
-    });
-  }
-  if (sharded_save && main_rank()) {
+  // Rank 0 removes the shards' folder however its write ends.
+  const auto remove_shards = [&] {
     std::error_code ignored;
-    fs::remove_all(shards, ignored);
+    if (sharded_save) fs::remove_all(shards, ignored);
+  };
+  if (main_rank()) {
+    try {
+      write_folder_atomically(target, [&](const fs::path& staging) {
+        task.save_model(staging);
+        fs::create_directories(staging);
+        model::write_json_file(staging / kTrainerStateFile, state.trainer_state(plan, args));
+        model::write_json_file(staging / kTrainingArgsFile, args.to_json());
+        if (!args.save_only_model) {
+          if (sharded_save) {
+            save_optimizer_shards(staging, shards);
+          } else {
+            safetensors::save(staging / kOptimizerFile, optimizer->state_tensors());
+          }
+          model::write_json_file(staging / kSchedulerFile,
+                                 schedule_json(schedule, args.learning_rate, state.global_step));
+          safetensors::save(staging / kRngStateFile, capture_rng_state());
+          for (std::size_t r = 1; r < rank_rng.size(); ++r) {
+            safetensors::save(staging / rank_rng_state_file(static_cast<int64_t>(r)), rank_rng[r]);
+          }
+          nlohmann::json wizard_state = state.wizard_state(plan);
+          if (dp) wizard_state["world_size"] = dp->size();
+          if (task.save_state) wizard_state["recipe_state"] = task.save_state();
+          model::write_json_file(staging / kWizardStateFile, wizard_state);
+        }
+        if (dp) {
+          model::write_json_file(staging / kCompleteMarkerFile,
+                                 {{"global_step", state.global_step}, {"world_size", dp->size()}});
+        }
+      });
+    } catch (...) {
+      remove_shards();
+      throw;
+    }
+    remove_shards();
   }
   if (dp) dp->barrier();
   last_saved_step = state.global_step;

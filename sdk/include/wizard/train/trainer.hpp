@@ -124,7 +124,8 @@ class WIZARD_API Trainer {
   const TrainingArguments& args() const;
   // Known after train() started (the plan needs the first epoch's micro-batches).
   const TrainingPlan& plan() const;
-  // The optimizer of the last train() (its state as the run left it); null before.
+  // The optimizer of the last train() (its state as the run left it); null before. With
+  // optimizer_sharding on several ranks it holds this rank's parameters only.
   const AdamW* optimizer() const;
 
  private:

@@ -4,8 +4,8 @@
 // tokens per example as the whole batch and the token-averaged NLL term agrees too; the
 // tolerance (relative 1e-4) covers float32 sums taken in another order over 6 steps.
 // A failing rank is named; SIGINT to the launcher stops every rank with one checkpoint.
-// precompute_ref_log_probs: rank 0 alone scores the reference and writes its cache, the
-// others wait for it and read it.
+// Sharded optimizer state trains the recipe as one process does. precompute_ref_log_probs:
+// rank 0 alone scores the reference and writes its cache, the others wait for it and read it.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -76,6 +76,16 @@ TEST(Launch, TwoRanksTrainWithTheLossesOfOneProcess) {
   EXPECT_CONTAINS(run_single_and_launched(dir), "data parallel: 2 ranks over gloo");
   expect_same_losses(dir / "dp", dir / "out");
   EXPECT_TRUE(fs::exists(dir / "dp" / "model.safetensors"));
+}
+
+TEST(Launch, ShardedOptimizerStateTrainsAsOneProcess) {
+  // The tiny model's 26 tensors split into two halves of 47,392 elements: each rank keeps
+  // half of the 758,272 bytes of float32 moments.
+  const fs::path dir = write_config("launch-zero", "optimizer_sharding = true\n");
+  const std::string output = run_single_and_launched(dir);
+  EXPECT_CONTAINS(output, "optimizer_sharding: rank 1 of 2 owns");
+  EXPECT_CONTAINS(output, "in bytes: rank 0 379136, rank 1 379136; all ranks together 758272");
+  expect_same_losses(dir / "dp", dir / "out");
 }
 
 TEST(Launch, TorchrunStartsTheSameRun) {

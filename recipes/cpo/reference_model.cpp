@@ -55,6 +55,8 @@ bool read_cache(const fs::path& cache_file, const std::string& key, std::int64_t
 ReferenceModel::ReferenceModel(const ReferenceSettings& settings, at::ScalarType dtype,
                                at::Device device, preference::PairScoringOptions scoring)
     : settings_(settings), dtype_(dtype), device_(device), scoring_(scoring) {
+  // A rank that only reads rank 0's precomputed sums never scores: no model to load.
+  if (settings.precompute && !settings.computes_cache) return;
   model_ = std::make_unique<model::CausalLM>(
       model::CausalLM::from_pretrained(settings.model_dir, dtype, device));
   model_->set_requires_grad(false);

@@ -27,8 +27,8 @@ struct ReferenceSettings {
   std::filesystem::path model_dir;  // the reference model's folder (default: the policy's)
   bool precompute = false;
   // A data-parallel run: rank 0 alone computes and writes the cache; the other ranks
-  // (computes_cache = false) wait for a cache with the matching key, at most cache_wait
-  // (ddp_timeout), and read it.
+  // (computes_cache = false) do not load the reference model, wait for a cache with the
+  // matching key, at most cache_wait (ddp_timeout), and read it.
   bool computes_cache = true;
   std::chrono::seconds cache_wait{1800};
 };

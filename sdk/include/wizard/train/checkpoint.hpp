@@ -33,7 +33,9 @@ inline constexpr const char* kSchedulerFile = "scheduler.json";
 inline constexpr const char* kRngStateFile = "rng_state.safetensors";
 inline constexpr const char* kWizardStateFile = "wizard_state.json";
 // A data-parallel run's checkpoint also holds rng_state_<rank>.safetensors for ranks 1 and up
-// and, written last, checkpoint_complete.json; wizard_state.json names the world_size.
+// and, written last, checkpoint_complete.json; wizard_state.json names the world_size. With
+// optimizer_sharding it holds optimizer_rank<rank>.safetensors for every rank and
+// optimizer_partition.json instead of optimizer.safetensors (sdk/src/train/optimizer_shards.hpp).
 inline constexpr const char* kCompleteMarkerFile = "checkpoint_complete.json";
 WIZARD_API std::string rank_rng_state_file(int64_t rank);
 

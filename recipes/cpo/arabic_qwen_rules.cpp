@@ -165,13 +165,6 @@ void augmentation(KeyReader& keys) {
     }
     return;
   }
-  if (strategy.value.as_string() == "paraphrase") {
-    keys.out.problem(strategy,
-                     "needs data augmentation by paraphrase (issue 11), not in wizard yet; set "
-                     "data.augmentation_strategy: \"noise\" (word dropout and swaps, no model) "
-                     "or data.augment_data: false");
-    return;
-  }
   keys.out.set(kArgs + "augment_data", augment);
   keys.out.set(kArgs + "augmentation_strategy", strategy);
   keys.out.set(kArgs + "augmentation_ratio", ratio);

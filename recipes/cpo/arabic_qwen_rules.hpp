@@ -31,9 +31,9 @@ void lora(KeyReader& keys);
 // default 1.0), its settings then passed on where they differ from the recipe's defaults;
 // with weight 0 a written setting changes nothing (noted).
 void contrastive(KeyReader& keys);
-// data.augment_data, augmentation_strategy and augmentation_ratio: "noise" runs; the
-// document's default "paraphrase" is refused (not in wizard yet, issue 11); the settings
-// alone change nothing (noted).
+// data.augment_data, augmentation_strategy and augmentation_ratio: "noise" and the
+// document's default "paraphrase" (by the policy) run; the settings alone change nothing
+// (noted).
 void augmentation(KeyReader& keys);
 // data.create_hard_negatives and hard_negative_strategy: mining before training with that
 // miner; the strategy alone changes nothing (noted).

@@ -20,6 +20,7 @@
 #include "eval_samples.hpp"
 #include "hard_negative_mining.hpp"
 #include "noise_augmentation.hpp"
+#include "paraphrase_augmentation.hpp"
 #include "preference_task.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
@@ -259,16 +260,7 @@ class CpoRecipe : public Recipe {
     TrainValidation split = validation_from_config(
         source->load(), config_, "validation", static_cast<std::uint64_t>(args.seed),
         [this](const Config& table) { return host_.create_from<DataSource>(table)->load(); });
-    if (settings_.augmentation.enabled) {
-      const std::int64_t added =
-          add_noise_negatives(split.train, settings_.tokenization.columns.chosen,
-                              settings_.tokenization.columns.negatives,
-                              settings_.augmentation.ratio, static_cast<std::uint64_t>(args.seed));
-      logger()->info(
-          "augmentation (noise): {} training rows got a noisy copy of their chosen "
-          "answer as an extra negative",
-          added);
-    }
+    if (settings_.augmentation.enabled) augment(split.train);
     train_ =
         tokenize_preferences(split.train, *tokenizer_, templates_, settings_.tokenization, "train");
     if (split.validation) {
@@ -302,6 +294,10 @@ class CpoRecipe : public Recipe {
     if (settings_.mining.enabled) {
       miner_ = host_.create<NegativeMiner>(settings_.mining.strategy, settings_.mining.miner_table,
                                            settings_.mining.named_at);
+      if (!settings_.mining.embedding_model.empty()) {
+        embedding_model_dir_ =
+            supported_model_folder(settings_.mining.embedding_model, "mining_embedding_model");
+      }
     }
     if (settings_.reference.enabled && !loss_->requirements().supports_reference) {
       throw ConfigError(settings_.loss.named_at.str() + ": the loss '" + settings_.loss.name +
@@ -316,6 +312,56 @@ class CpoRecipe : public Recipe {
     apply_adapters(*model_, settings_.transformer.adapters, static_cast<std::uint64_t>(args.seed));
     model_->set_gradient_checkpointing(args.gradient_checkpointing);
     check_vocabulary();
+  }
+
+  // The folder of another model a key names (resolved in the hub cache), refused unless it is
+  // a model wizard runs.
+  static fs::path supported_model_folder(const std::string& name, const std::string& key) {
+    const std::string what = "training_args_spec." + key + " = \"" + name + "\"";
+    fs::path folder;
+    try {
+      folder = hub::resolve_model(name, "");
+      model::ModelConfig::from_file(folder / "config.json");
+    } catch (const Error& e) {
+      throw ConfigError(what + " is not a model wizard can run (" + e.what() +
+                        "); name a supported model folder or remove the key");
+    }
+    return folder;
+  }
+
+  // augment_data: noisy negatives, or rows with paraphrased prompts, added to the training rows.
+  void augment(Dataset& rows) const {
+    const AugmentationSettings& augmentation = settings_.augmentation;
+    const auto& args = settings_.args;
+    const auto seed = static_cast<std::uint64_t>(args.seed);
+    if (augmentation.strategy == "noise") {
+      const std::int64_t added =
+          add_noise_negatives(rows, settings_.tokenization.columns.chosen,
+                              settings_.tokenization.columns.negatives, augmentation.ratio, seed);
+      logger()->info(
+          "augmentation (noise): {} training rows got a noisy copy of their chosen "
+          "answer as an extra negative",
+          added);
+      return;
+    }
+    ParaphraseContext context;
+    context.model_dir =
+        augmentation.paraphrase.model.empty()
+            ? model_dir_
+            : supported_model_folder(augmentation.paraphrase.model, "augmentation_model");
+    context.dtype = model::dtype_from_name(args.parameter_dtype_name());
+    context.device = settings_.transformer.device;
+    context.chat_template_kwargs = settings_.transformer.chat_template_kwargs;
+    context.output_dir = args.output_dir;
+    context.prompt_column = settings_.tokenization.columns.prompt;
+    context.seed = seed;
+    const ParaphraseCounts counts =
+        add_paraphrased_rows(rows, augmentation.ratio, augmentation.paraphrase, context);
+    logger()->info(
+        "augmentation (paraphrase): {} training rows added with paraphrased prompts, of {} drawn "
+        "({} generated now, the others from cache/paraphrases.jsonl); dropped {} empty and {} "
+        "identical to their prompt",
+        counts.added, counts.selected, counts.generated, counts.empty, counts.same);
   }
 
   // The frozen reference model (default: the starting policy), precomputed when asked.
@@ -348,6 +394,7 @@ class CpoRecipe : public Recipe {
     context.model_dir = model_dir_;
     context.output_dir = settings_.args.output_dir;
     context.max_length = settings_.tokenization.lengths.max_length;
+    context.embedding_model_dir = embedding_model_dir_;
     const std::int64_t added =
         add_mined_negatives(train_.pairs, *miner_, settings_.mining, context);
     logger()->info("hard negatives: {} mined negatives added to {} training examples", added,
@@ -482,6 +529,7 @@ class CpoRecipe : public Recipe {
   std::shared_ptr<Sampler> sampler_;
   std::shared_ptr<NegativeSampler> negative_sampler_;
   std::shared_ptr<NegativeMiner> miner_;  // create_hard_negatives
+  fs::path embedding_model_dir_;          // mining_embedding_model (empty: the policy embeds)
   std::unique_ptr<model::CausalLM> model_;
   std::unique_ptr<ReferenceModel> reference_;
 };

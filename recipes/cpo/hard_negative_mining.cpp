@@ -29,6 +29,7 @@ std::string fingerprint(const std::vector<TokenizedPreference>& pairs,
                         const MiningSettings& settings, const MiningContext& context) {
   Digest digest;
   digest.feed_model_files(context.model_dir);
+  if (!context.embedding_model_dir.empty()) digest.feed_model_files(context.embedding_model_dir);
   digest.feed(c10::toString(context.model->dtype()));
   digest.feed(settings.strategy);
   for (const auto& key : settings.miner_table.keys()) {  // the miner's options
@@ -101,6 +102,50 @@ void write_mined(const fs::path& file, const std::string& key, const std::string
   fs::rename(staging, file);
 }
 
+std::string file_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// mining_embedding_model, loaded, and the chosen sequences in its tokens (none when its
+// tokenizer is the policy's).
+struct EmbeddingModel {
+  std::unique_ptr<model::CausalLM> model;
+  std::vector<std::vector<std::int32_t>> ids;
+  std::vector<MiningSequence> chosen;
+};
+
+std::unique_ptr<EmbeddingModel> load_embedding_model(const std::vector<TokenizedPreference>& pairs,
+                                                     const MiningContext& context) {
+  if (context.embedding_model_dir.empty()) return nullptr;
+  auto out = std::make_unique<EmbeddingModel>();
+  out->model = std::make_unique<model::CausalLM>(model::CausalLM::from_pretrained(
+      context.embedding_model_dir, context.model->dtype(), context.model->device()));
+  const fs::path own = context.embedding_model_dir / "tokenizer.json";
+  if (file_text(own) == file_text(context.model_dir / "tokenizer.json")) {
+    logger()->info("hard negatives: {} embeds the answers (the policy's tokenizer)",
+                   context.embedding_model_dir.string());
+    return out;
+  }
+  const Tokenizer tokenizer = Tokenizer::from_pretrained(context.embedding_model_dir);
+  out->ids.reserve(pairs.size());
+  for (const auto& pair : pairs) {
+    const auto& ids = pair.chosen_input_ids;
+    const auto cut = ids.begin() + static_cast<std::ptrdiff_t>(pair.chosen_prompt_length);
+    std::vector<std::int32_t> sequence =
+        tokenizer.encode(context.tokenizer->decode({ids.begin(), cut}, true), false);
+    const std::size_t prompt_length = sequence.size();
+    const auto answer = tokenizer.encode(context.tokenizer->decode({cut, ids.end()}, true), false);
+    sequence.insert(sequence.end(), answer.begin(), answer.end());
+    out->ids.push_back(std::move(sequence));
+    out->chosen.push_back({nullptr, prompt_length});
+  }
+  for (std::size_t i = 0; i < pairs.size(); ++i) out->chosen[i].ids = &out->ids[i];
+  logger()->info("hard negatives: {} embeds the answers (its own tokenizer: the texts re-encoded)",
+                 context.embedding_model_dir.string());
+  return out;
+}
+
 }  // namespace
 
 std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
@@ -119,6 +164,11 @@ std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
       input.chosen.push_back({&pair.chosen_input_ids, pair.chosen_prompt_length});
       input.answer_ids.push_back(
           ids.emplace(answer_of(pair), static_cast<std::int64_t>(ids.size())).first->second);
+    }
+    const std::unique_ptr<EmbeddingModel> embedding = load_embedding_model(pairs, context);
+    if (embedding) {
+      input.embedding_model = embedding->model.get();
+      input.embedding_chosen = embedding->chosen;
     }
     input.per_example = settings.per_example;
     input.exact_limit = settings.exact_limit;

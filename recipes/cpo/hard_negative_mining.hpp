@@ -27,6 +27,11 @@ struct MiningContext {
   std::filesystem::path model_dir;
   std::filesystem::path output_dir;
   std::int64_t max_length = 1024;  // a mined negative's prompt + answer tokens at most
+  // mining_embedding_model, resolved (empty: the policy embeds). It is loaded (in the policy's
+  // dtype, on its device) only when mining runs; when its tokenizer.json differs from the
+  // policy's, each chosen sequence is given to it as its own tokens of the prompt's and the
+  // answer's text (special tokens left out).
+  std::filesystem::path embedding_model_dir;
 };
 
 // Mines (or reads what an earlier run mined) and appends the mined negatives to `pairs`.

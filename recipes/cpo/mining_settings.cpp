@@ -22,7 +22,8 @@ OptionDocs own_options() {
        "distinct answers searched exactly; above it FAISS's HNSW index (when built with it)"},
       {"mining_batch_tokens", "int", "8192", "tokens per forward pass while mining"},
       {"mining_refresh_epochs", "int", "", "re-mining during training (not in wizard yet)"},
-      {"mining_embedding_model", "string", "", "another model to embed with (not in wizard yet)"},
+      {"mining_embedding_model", "string", "",
+       "a model folder (or hub name) that embeds the answers instead of the policy"},
   };
 }
 
@@ -42,12 +43,10 @@ OptionDocs MiningSettings::options(const Config& args, PluginHost& host) {
 MiningSettings MiningSettings::read(const Config& args, PluginHost& host) {
   MiningSettings out;
   out.enabled = args.get<bool>("create_hard_negatives", false);
-  for (const char* pending : {"mining_refresh_epochs", "mining_embedding_model"}) {
-    if (args.has(pending)) {
-      args.fail(pending,
-                "is not in wizard yet (issue 11: mining runs once, before training, with the "
-                "policy); remove the key");
-    }
+  if (args.has("mining_refresh_epochs")) {
+    args.fail("mining_refresh_epochs",
+              "is not in wizard yet (issue 11: mining runs once, before training); remove the "
+              "key");
   }
   if (!out.enabled) {
     refuse_while_off(args, own_options(), "create_hard_negatives", "hard-negative mining",
@@ -64,6 +63,7 @@ MiningSettings MiningSettings::read(const Config& args, PluginHost& host) {
   out.per_example = args.get_int("mined_negatives_per_example", 4, 1, 1024);
   out.exact_limit = args.get_int("mining_exact_limit", 200000, 1, std::int64_t{1} << 40);
   out.batch_tokens = args.get_int("mining_batch_tokens", 8192, 1, std::int64_t{1} << 30);
+  out.embedding_model = args.get<std::string>("mining_embedding_model", "");
   return out;
 }
 

@@ -18,6 +18,7 @@ struct MiningSettings {
   std::int64_t per_example = 4;       // mined_negatives_per_example
   std::int64_t exact_limit = 200000;  // mining_exact_limit
   std::int64_t batch_tokens = 8192;   // mining_batch_tokens
+  std::string embedding_model;        // mining_embedding_model ("": the policy embeds)
 
   static MiningSettings read(const Config& args, PluginHost& host);
   // The mining keys, and the options of the miner `args` chooses.

@@ -4,20 +4,10 @@
 #include <sstream>
 #include <vector>
 
+#include "augmentation_settings.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::cpo {
-
-namespace {
-
-std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
-  std::uint64_t z = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-}  // namespace
 
 std::string noisy_answer(const std::string& text, std::uint64_t seed) {
   std::vector<std::string> words;
@@ -44,8 +34,8 @@ std::int64_t add_noise_negatives(Dataset& rows, const std::string& chosen_column
                                  std::uint64_t seed) {
   std::int64_t added = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    const std::uint64_t draw = mix(seed, i);
-    if (static_cast<double>(draw >> 11) * 0x1.0p-53 >= ratio) continue;
+    if (!augments_row(seed, i, ratio)) continue;
+    const std::uint64_t draw = augmentation_mix(seed, i);
     Row& row = rows.row(i);
     if (!row.contains(chosen_column)) continue;  // the tokenizer reports such rows
     Row negative = row[chosen_column];
@@ -57,7 +47,7 @@ std::int64_t add_noise_negatives(Dataset& rows, const std::string& chosen_column
       text = negative.back()["content"].get_ptr<std::string*>();
     }
     if (!text) continue;
-    const std::string noisy = noisy_answer(*text, mix(draw, 1));
+    const std::string noisy = noisy_answer(*text, augmentation_mix(draw, 1));
     if (noisy == *text) continue;
     *text = noisy;
     Row& list = row[negatives_column];

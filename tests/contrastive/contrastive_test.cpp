@@ -12,6 +12,7 @@
 #include "key_queue.hpp"
 #include "momentum_encoder.hpp"
 #include "noise_augmentation.hpp"
+#include "paraphrase_augmentation.hpp"
 #include "projection_head.hpp"
 #include "test_support.hpp"
 #include "wizard/base/error.hpp"
@@ -217,4 +218,25 @@ TEST(NoiseAugmentation, DropsAndSwapsWordsOfTheChosenAnswerIntoTheNegatives) {
   EXPECT_EQ(rows.row(2)["negatives"][0][0]["role"], "assistant");
   EXPECT_NE(rows.row(2)["negatives"][0][0]["content"], "p q r");
   EXPECT_EQ(rows.row(2)["chosen"][0]["content"], "p q r");  // the chosen answer is untouched
+}
+
+TEST(ParaphraseAugmentation, AsksThroughTheChatTemplateOrInPlainTextAndDropsDegenerateAnswers) {
+  // A model without a chat template gets the plain request (it stops at the first newline).
+  ModelChatTemplates none;
+  none.builtin = true;
+  EXPECT_EQ(paraphrase_request("make it loud", none),
+            "Paraphrase the following text. Keep its meaning.\nText: make it loud\nParaphrase:");
+  // With one, a single user message rendered with the generation prompt.
+  ModelChatTemplates chat;
+  chat.templates.emplace_back(
+      "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}"
+      "{% if add_generation_prompt %}<assistant>{% endif %}");
+  EXPECT_EQ(paraphrase_request("make it loud", chat),
+            "<user>Paraphrase the following text. Keep its meaning, its language and every "
+            "detail it gives; reply with the paraphrase only.\n\nmake it loud</user><assistant>");
+  // Empty (after trimming) and identical-to-the-prompt paraphrases are dropped.
+  EXPECT_EQ(paraphrase_drop_reason(" \n\t", "make it loud"), "empty");
+  EXPECT_EQ(paraphrase_drop_reason("  make it loud\n", "make it loud "), "same as the prompt");
+  EXPECT_EQ(paraphrase_drop_reason("Make it loud", "make it loud"), "");
+  EXPECT_EQ(paraphrase_drop_reason("shout it", "make it loud"), "");
 }

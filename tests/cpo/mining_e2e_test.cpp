@@ -88,3 +88,47 @@ TEST(Mining, ItsKeysAreRefusedWhileItIsOff) {
   EXPECT_NE(p.exit_code, 0);
   EXPECT_CONTAINS(p.output, "mining_refresh_epochs: is not in wizard yet (issue 11");
 }
+
+TEST(Mining, AnotherModelCanEmbedTheAnswers) {
+  const std::string args =
+      "max_steps = 1\ncreate_hard_negatives = true\nmined_negatives_per_example = 2\n";
+  const fs::path policy = synthetic_config("mining-embed-policy", args);
+  ASSERT_EQ(run_wizard("run config.toml", policy).exit_code, 0);
+  // A model of another size and seed, with the policy's tokenizer, then with a tokenizer.json
+  // that differs (the same tokenizer written out again): its texts are re-encoded.
+  const fs::path dir = synthetic_config("mining-embed", "");
+  const RunResult made = run_wizard(
+      "init-model '" + (dir / "embedder").string() +
+          "' --hidden_size 32 --num_hidden_layers 1 --seed 11",
+      dir);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  std::ofstream(dir / "config.toml", std::ios::app)
+      << args << "mining_embedding_model = \"" << (dir / "embedder").string() << "\"\n";
+  const RunResult r = run_wizard("run config.toml", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_CONTAINS(r.output, "embedder embeds the answers (the policy's tokenizer)");
+  const auto own = jsonl(dir / "out" / "mined_negatives.jsonl");
+  const auto policys = jsonl(policy / "out" / "mined_negatives.jsonl");
+  ASSERT_EQ(own.size(), policys.size());
+  std::size_t different = 0;
+  for (std::size_t i = 1; i < own.size(); ++i) {
+    different += own[i]["from_examples"] != policys[i]["from_examples"];
+  }
+  EXPECT_GT(different, 0u);  // other embeddings, other neighbours
+
+  const nlohmann::json tokenizer = nlohmann::json::parse(std::ifstream(dir / "embedder" / "tokenizer.json"));
+  std::ofstream(dir / "embedder" / "tokenizer.json") << tokenizer.dump(2);
+  fs::remove_all(dir / "out");
+  const RunResult again = run_wizard("run config.toml", dir);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_CONTAINS(again.output, "its own tokenizer: the texts re-encoded");
+  EXPECT_EQ(jsonl(dir / "out" / "mined_negatives.jsonl").size(), own.size());
+
+  // Not a model: refused, naming the key.
+  const fs::path bad = synthetic_config(
+      "mining-embed-bad", args + "mining_embedding_model = \"" + (dir / "nothing").string() + "\"\n");
+  const RunResult refused = run_wizard("run config.toml", bad);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_CONTAINS(refused.output, "mining_embedding_model = ");
+  EXPECT_CONTAINS(refused.output, "is not a model wizard can run");
+}

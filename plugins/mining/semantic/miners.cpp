@@ -1,7 +1,8 @@
 // The built-in hard-negative miners (create_hard_negatives = true):
 //
 //   semantic_search  each example's chosen answer is embedded (the policy's last hidden state
-//                    mean-pooled over the answer's tokens, no gradients, packed passes),
+//                    mean-pooled over the answer's tokens, no gradients, packed passes; or
+//                    mining_embedding_model's),
 //                    L2-normalised; its nearest distinct answers of other examples by cosine
 //                    similarity are its negatives: exactly (chunked matrix products) up to
 //                    mining_exact_limit distinct answers, above it with FAISS's HNSW index.
@@ -62,9 +63,19 @@ struct Search {
 };
 
 Search nearest_answers(const MiningInput& input, const DistinctAnswers& answers, std::int64_t k) {
+  // mining_embedding_model: that model and its tokens embed.
+  const wizard::model::CausalLM& embedder =
+      input.embedding_model ? *input.embedding_model : *input.model;
+  const std::vector<wizard::MiningSequence>& chosen_sequences =
+      input.embedding_chosen.empty() ? input.chosen : input.embedding_chosen;
+  if (chosen_sequences.size() != input.chosen.size()) {
+    throw wizard::Error("mining: " + std::to_string(chosen_sequences.size()) +
+                        " sequences to embed for " + std::to_string(input.chosen.size()) +
+                        " examples");
+  }
   std::vector<wizard::preference::SequenceRef> sequences;
   for (const std::int64_t example : answers.example_of) {
-    const wizard::MiningSequence& chosen = input.chosen[static_cast<std::size_t>(example)];
+    const wizard::MiningSequence& chosen = chosen_sequences[static_cast<std::size_t>(example)];
     sequences.push_back({chosen.ids, chosen.prompt_length});
   }
   wizard::preference::AnswerEmbeddingOptions options;
@@ -74,7 +85,7 @@ Search nearest_answers(const MiningInput& input, const DistinctAnswers& answers,
   };
   auto start = std::chrono::steady_clock::now();
   at::Tensor embeddings = wizard::mining::cached_embeddings(
-      *input.model, sequences, input.scratch / "embeddings", 4096, options);
+      embedder, sequences, input.scratch / "embeddings", 4096, options);
   const double embed_seconds = seconds_since(start);
   embeddings = embeddings / embeddings.norm(2, {1}, true).clamp_min(1e-12);
   const auto search_progress = [&](std::int64_t done, std::int64_t total) {

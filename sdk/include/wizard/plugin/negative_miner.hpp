@@ -30,6 +30,11 @@ struct MiningInput {
   const model::CausalLM* model = nullptr;
   // Each example's chosen sequence: its prompt, then its chosen answer.
   std::vector<MiningSequence> chosen;
+  // mining_embedding_model: the model that embeds the answers instead of `model` (null: the
+  // policy embeds), with each example's chosen sequence in its own tokens (`chosen` when
+  // empty: the same tokenizer).
+  const model::CausalLM* embedding_model = nullptr;
+  std::vector<MiningSequence> embedding_chosen;
   // An id per example shared by the examples whose chosen answers are the same text: an
   // example never gets its own answer (or an equal one) as a negative, nor one answer twice.
   std::vector<std::int64_t> answer_ids;

@@ -117,7 +117,8 @@ class CpoRecipe : public Recipe {
 
   int run() override {
     const auto& args = settings_.args;
-    if (miner_) mine_negatives();
+    if (paraphrase_rows_) add_paraphrases();
+    if (miner_) mined_ = mine_negatives();
     PreferenceTaskParts parts;
     parts.model = model_.get();
     parts.loss = loss_;
@@ -135,6 +136,7 @@ class CpoRecipe : public Recipe {
     }
     train::TrainingTask training = training_task(*model_, task, train_.pairs, sampler_,
                                                  settings_.negatives.num_negatives, args);
+    if (miner_ && settings_.mining.refresh_epochs > 0) refresh_mining_each_epochs(training, task);
     const AdapterSettings& adapters = settings_.transformer.adapters;
     training.parameters = trainable_parameters(*model_, adapters);
     std::vector<train::EvalResult> evaluations;
@@ -329,39 +331,66 @@ class CpoRecipe : public Recipe {
     return folder;
   }
 
-  // augment_data: noisy negatives, or rows with paraphrased prompts, added to the training rows.
-  void augment(Dataset& rows) const {
+  // augment_data: noisy negatives now; for paraphrases, the model is checked now and the rows
+  // kept, generation waits for run() (`wizard check` generates nothing).
+  void augment(Dataset& rows) {
     const AugmentationSettings& augmentation = settings_.augmentation;
-    const auto& args = settings_.args;
-    const auto seed = static_cast<std::uint64_t>(args.seed);
     if (augmentation.strategy == "noise") {
-      const std::int64_t added =
-          add_noise_negatives(rows, settings_.tokenization.columns.chosen,
-                              settings_.tokenization.columns.negatives, augmentation.ratio, seed);
+      const std::int64_t added = add_noise_negatives(
+          rows, settings_.tokenization.columns.chosen, settings_.tokenization.columns.negatives,
+          augmentation.ratio, static_cast<std::uint64_t>(settings_.args.seed));
       logger()->info(
           "augmentation (noise): {} training rows got a noisy copy of their chosen "
           "answer as an extra negative",
           added);
       return;
     }
-    ParaphraseContext context;
-    context.model_dir =
+    paraphrase_model_dir_ =
         augmentation.paraphrase.model.empty()
             ? model_dir_
             : supported_model_folder(augmentation.paraphrase.model, "augmentation_model");
-    context.dtype = model::dtype_from_name(args.parameter_dtype_name());
+    paraphrase_rows_ = rows;
+  }
+
+  // augmentation_strategy = "paraphrase": the paraphrased rows, tokenized, join the training
+  // pairs (before mining, which then sees them).
+  void add_paraphrases() {
+    const auto& args = settings_.args;
+    ParaphraseContext context;
+    context.model_dir = paraphrase_model_dir_;
+    context.dtype = model_->dtype();
     context.device = settings_.transformer.device;
     context.chat_template_kwargs = settings_.transformer.chat_template_kwargs;
     context.output_dir = args.output_dir;
     context.prompt_column = settings_.tokenization.columns.prompt;
-    context.seed = seed;
-    const ParaphraseCounts counts =
-        add_paraphrased_rows(rows, augmentation.ratio, augmentation.paraphrase, context);
+    context.seed = static_cast<std::uint64_t>(args.seed);
+    Dataset& rows = *paraphrase_rows_;
+    const std::size_t before = rows.size();
+    const ParaphraseCounts counts = add_paraphrased_rows(
+        rows, settings_.augmentation.ratio, settings_.augmentation.paraphrase, context);
+    TokenizedPreferences more =
+        tokenize_preferences(rows.slice(before, rows.size()), *tokenizer_, templates_,
+                             settings_.tokenization, "train (paraphrased prompts)");
+    for (auto& pair : more.pairs) {
+      pair.source_row += before;
+      train_.pairs.push_back(std::move(pair));
+    }
+    for (auto& skipped : more.skipped) {
+      skipped.row += before;
+      train_.skipped.push_back(std::move(skipped));
+    }
+    train_.empty_answers += more.empty_answers;
+    train_.invalid_rows += more.invalid_rows;
+    train_.unusable_rows += more.unusable_rows;
+    train_.dropped_negatives += more.dropped_negatives;
+    check_vocabulary();
     logger()->info(
         "augmentation (paraphrase): {} training rows added with paraphrased prompts, of {} drawn "
         "({} generated now, the others from cache/paraphrases.jsonl); dropped {} empty and {} "
-        "identical to their prompt",
-        counts.added, counts.selected, counts.generated, counts.empty, counts.same);
+        "identical to their prompt; {} training pairs now",
+        more.pairs.size(), counts.selected, counts.generated, counts.empty, counts.same,
+        train_.pairs.size());
+    paraphrase_rows_.reset();
   }
 
   // The frozen reference model (default: the starting policy), precomputed when asked.
@@ -386,8 +415,9 @@ class CpoRecipe : public Recipe {
     reference_->release_model();
   }
 
-  // create_hard_negatives: each training example's mined negatives join its pool.
-  void mine_negatives() {
+  // create_hard_negatives: each training example's mined negatives join its pool (at the start
+  // of `epoch` with mining_refresh_epochs, replacing the earlier ones).
+  MinedSources mine_negatives(std::int64_t epoch = 0) {
     MiningContext context;
     context.model = model_.get();
     context.tokenizer = tokenizer_.get();
@@ -395,10 +425,60 @@ class CpoRecipe : public Recipe {
     context.output_dir = settings_.args.output_dir;
     context.max_length = settings_.tokenization.lengths.max_length;
     context.embedding_model_dir = embedding_model_dir_;
+    context.epoch = epoch;
+    MinedSources sources = mine_or_reuse(train_.pairs, *miner_, settings_.mining, context);
     const std::int64_t added =
-        add_mined_negatives(train_.pairs, *miner_, settings_.mining, context);
-    logger()->info("hard negatives: {} mined negatives added to {} training examples", added,
+        set_mined_negatives(train_.pairs, sources, settings_.tokenization.lengths.max_length);
+    logger()->info("hard negatives{}: {} mined negatives added to {} training examples",
+                   epoch == 0 ? "" : " (epoch " + std::to_string(epoch) + ", re-mined)", added,
                    train_.pairs.size());
+    return sources;
+  }
+
+  // mining_refresh_epochs = N: at the start of epochs N, 2N, ... the negatives are mined again
+  // with the policy's weights then (mined_negatives-epoch-<E>.jsonl). Each checkpoint holds
+  // the mined negatives in use (the trainer state's "mined": the epoch and each example's
+  // sources) and whether the policy scores cached since were made with them, so a resumed run
+  // (from any folder) goes on with them as the uninterrupted one.
+  void refresh_mining_each_epochs(train::TrainingTask& training, PreferenceTask& task) {
+    const std::int64_t every = settings_.mining.refresh_epochs;
+    if (!settings_.args.resume_requested()) {  // an earlier run's refreshes are not this one's
+      for (const auto& entry : fs::directory_iterator(settings_.args.output_dir)) {
+        if (entry.path().filename().string().rfind("mined_negatives-epoch-", 0) == 0) {
+          fs::remove(entry.path());
+        }
+      }
+    }
+    struct State {
+      std::int64_t epoch = 0;  // the epoch whose mining the pairs hold
+      MinedSources sources;
+    };
+    auto state = std::make_shared<State>();
+    state->sources = mined_;
+    training.micro_batches = [this, every, state, &task,
+                              batches = training.micro_batches](std::int64_t epoch) {
+      const std::int64_t due = epoch / every * every;
+      if (due != state->epoch) {
+        state->sources = mine_negatives(due);
+        state->epoch = due;
+        task.forget_policy_scores();
+      }
+      return batches(epoch);
+    };
+    training.save_state = [state, save = training.save_state] {
+      nlohmann::json out = save();
+      out["mined"] = {{"epoch", state->epoch}, {"sources", state->sources}};
+      return out;
+    };
+    training.load_state = [this, state, load = training.load_state](const nlohmann::json& saved) {
+      if (saved.is_object() && saved.contains("mined")) {
+        state->epoch = saved["mined"].at("epoch").get<std::int64_t>();
+        state->sources = saved["mined"].at("sources").get<MinedSources>();
+        set_mined_negatives(train_.pairs, state->sources,
+                            settings_.tokenization.lengths.max_length);
+      }
+      load(saved);  // after: the cached policy scores were made with these negatives
+    };
   }
 
   // The embedding contrastive term (null when contrastive_weight is 0), with its own copy of
@@ -528,8 +608,11 @@ class CpoRecipe : public Recipe {
   std::shared_ptr<Loss> loss_;
   std::shared_ptr<Sampler> sampler_;
   std::shared_ptr<NegativeSampler> negative_sampler_;
-  std::shared_ptr<NegativeMiner> miner_;  // create_hard_negatives
-  fs::path embedding_model_dir_;          // mining_embedding_model (empty: the policy embeds)
+  std::shared_ptr<NegativeMiner> miner_;    // create_hard_negatives
+  fs::path embedding_model_dir_;            // mining_embedding_model (empty: the policy embeds)
+  MinedSources mined_;                      // what the first mining found
+  std::optional<Dataset> paraphrase_rows_;  // the training rows, until paraphrased in run()
+  fs::path paraphrase_model_dir_;           // the model that paraphrases
   std::unique_ptr<model::CausalLM> model_;
   std::unique_ptr<ReferenceModel> reference_;
 };

@@ -1,5 +1,6 @@
 #include "hard_negative_mining.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -16,8 +17,6 @@ namespace wizard::cpo {
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* kMinedFile = "mined_negatives.jsonl";
 
 std::vector<std::int32_t> answer_of(const TokenizedPreference& pair) {
   return {pair.chosen_input_ids.begin() + static_cast<std::ptrdiff_t>(pair.chosen_prompt_length),
@@ -40,6 +39,7 @@ std::string fingerprint(const std::vector<TokenizedPreference>& pairs,
     if (value.is(ConfigValue::Kind::Float)) digest.feed_value(value.as_float());
     if (value.is(ConfigValue::Kind::String)) digest.feed(value.as_string());
   }
+  digest.feed_value(context.epoch);
   digest.feed_value(settings.per_example);
   digest.feed_value(settings.exact_limit);
   digest.feed_value(context.max_length);
@@ -148,11 +148,16 @@ std::unique_ptr<EmbeddingModel> load_embedding_model(const std::vector<Tokenized
 
 }  // namespace
 
-std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
-                                 const NegativeMiner& miner, const MiningSettings& settings,
-                                 const MiningContext& context) {
+std::string mined_file_name(std::int64_t epoch) {
+  return epoch == 0 ? "mined_negatives.jsonl"
+                    : "mined_negatives-epoch-" + std::to_string(epoch) + ".jsonl";
+}
+
+MinedSources mine_or_reuse(const std::vector<TokenizedPreference>& pairs,
+                           const NegativeMiner& miner, const MiningSettings& settings,
+                           const MiningContext& context) {
   const std::string key = fingerprint(pairs, settings, context);
-  const fs::path file = context.output_dir / kMinedFile;
+  const fs::path file = context.output_dir / mined_file_name(context.epoch);
   std::vector<std::vector<std::int64_t>> sources = read_mined(file, key, pairs.size());
   if (!sources.empty()) {
     logger()->info("hard negatives: reusing {} (same data, model and settings)", file.string());
@@ -202,13 +207,29 @@ std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
       for (const auto& negative : mined[i]) sources[i].push_back(negative.example);
     }
   }
-  // Each as a negative of its example: the example's prompt, then the other answer.
+  return sources;
+}
+
+std::int64_t set_mined_negatives(std::vector<TokenizedPreference>& pairs,
+                                 const MinedSources& sources, std::int64_t max_length) {
+  if (sources.size() != pairs.size()) {
+    throw Error("mined negatives for " + std::to_string(sources.size()) +
+                " examples, but the run has " + std::to_string(pairs.size()));
+  }
+  // Each as a negative of its example (instead of an earlier mining's): the example's prompt,
+  // then the other answer.
   std::int64_t added = 0;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     TokenizedPreference& pair = pairs[i];
+    auto& negatives = pair.more_negatives;
+    negatives.erase(std::remove_if(negatives.begin(), negatives.end(),
+                                   [](const TokenizedNegative& negative) {
+                                     return negative.source == NegativeSource::mined;
+                                   }),
+                    negatives.end());
     for (const std::int64_t source : sources[i]) {
       if (source < 0 || static_cast<std::size_t>(source) >= pairs.size()) {
-        throw Error(file.string() + ": example " + std::to_string(i) + " names example " +
+        throw Error("mined negatives: example " + std::to_string(i) + " names example " +
                     std::to_string(source) + ", which does not exist");
       }
       TokenizedNegative negative;
@@ -218,8 +239,7 @@ std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
           pair.chosen_input_ids.begin(),
           pair.chosen_input_ids.begin() + static_cast<std::ptrdiff_t>(pair.chosen_prompt_length));
       const auto answer = answer_of(pairs[static_cast<std::size_t>(source)]);
-      const std::int64_t room =
-          context.max_length - static_cast<std::int64_t>(negative.input_ids.size());
+      const std::int64_t room = max_length - static_cast<std::int64_t>(negative.input_ids.size());
       const std::size_t keep = std::min<std::size_t>(
           answer.size(), static_cast<std::size_t>(std::max<std::int64_t>(room, 1)));
       negative.input_ids.insert(negative.input_ids.end(), answer.begin(),

@@ -32,12 +32,26 @@ struct MiningContext {
   // policy's, each chosen sequence is given to it as its own tokens of the prompt's and the
   // answer's text (special tokens left out).
   std::filesystem::path embedding_model_dir;
+  // mining_refresh_epochs: the epoch whose start re-mines with the policy's weights then
+  // (0: before training), written to mined_negatives-epoch-<N>.jsonl (reused on resume: the
+  // fingerprint names the epoch, not the weights, so such a file belongs to one run).
+  std::int64_t epoch = 0;
 };
 
-// Mines (or reads what an earlier run mined) and appends the mined negatives to `pairs`.
-// Returns how many negatives were added.
-std::int64_t add_mined_negatives(std::vector<TokenizedPreference>& pairs,
-                                 const NegativeMiner& miner, const MiningSettings& settings,
-                                 const MiningContext& context);
+// The file a mining at the start of `epoch` writes (mined_negatives.jsonl for 0).
+std::string mined_file_name(std::int64_t epoch);
+
+// Per example, the examples whose chosen answers are its mined negatives, best first.
+using MinedSources = std::vector<std::vector<std::int64_t>>;
+
+// Mines, or reads what an earlier mining with the same fingerprint wrote.
+MinedSources mine_or_reuse(const std::vector<TokenizedPreference>& pairs,
+                           const NegativeMiner& miner, const MiningSettings& settings,
+                           const MiningContext& context);
+
+// Sets each example's mined negatives (an earlier mining's are replaced), each cut to
+// `max_length` tokens; returns how many there are.
+std::int64_t set_mined_negatives(std::vector<TokenizedPreference>& pairs,
+                                 const MinedSources& sources, std::int64_t max_length);
 
 }  // namespace wizard::cpo

@@ -21,7 +21,8 @@ OptionDocs own_options() {
       {"mining_exact_limit", "int", "200000",
        "distinct answers searched exactly; above it FAISS's HNSW index (when built with it)"},
       {"mining_batch_tokens", "int", "8192", "tokens per forward pass while mining"},
-      {"mining_refresh_epochs", "int", "", "re-mining during training (not in wizard yet)"},
+      {"mining_refresh_epochs", "int", "",
+       "re-mine with the policy's current weights at the start of every N-th epoch"},
       {"mining_embedding_model", "string", "",
        "a model folder (or hub name) that embeds the answers instead of the policy"},
   };
@@ -43,11 +44,6 @@ OptionDocs MiningSettings::options(const Config& args, PluginHost& host) {
 MiningSettings MiningSettings::read(const Config& args, PluginHost& host) {
   MiningSettings out;
   out.enabled = args.get<bool>("create_hard_negatives", false);
-  if (args.has("mining_refresh_epochs")) {
-    args.fail("mining_refresh_epochs",
-              "is not in wizard yet (issue 11: mining runs once, before training); remove the "
-              "key");
-  }
   if (!out.enabled) {
     refuse_while_off(args, own_options(), "create_hard_negatives", "hard-negative mining",
                      "set create_hard_negatives = true");
@@ -64,6 +60,7 @@ MiningSettings MiningSettings::read(const Config& args, PluginHost& host) {
   out.exact_limit = args.get_int("mining_exact_limit", 200000, 1, std::int64_t{1} << 40);
   out.batch_tokens = args.get_int("mining_batch_tokens", 8192, 1, std::int64_t{1} << 30);
   out.embedding_model = args.get<std::string>("mining_embedding_model", "");
+  out.refresh_epochs = args.get_int("mining_refresh_epochs", 0, 1, 1000000);
   return out;
 }
 

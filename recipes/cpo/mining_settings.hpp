@@ -19,6 +19,7 @@ struct MiningSettings {
   std::int64_t exact_limit = 200000;  // mining_exact_limit
   std::int64_t batch_tokens = 8192;   // mining_batch_tokens
   std::string embedding_model;        // mining_embedding_model ("": the policy embeds)
+  std::int64_t refresh_epochs = 0;    // mining_refresh_epochs (0: mined once, before training)
 
   static MiningSettings read(const Config& args, PluginHost& host);
   // The mining keys, and the options of the miner `args` chooses.

@@ -60,6 +60,8 @@ class NegativePool {
 
   nlohmann::json save_state() const;
   void load_state(const nlohmann::json& state);
+  // The examples' negatives changed (mining_refresh_epochs): cached policy scores are stale.
+  void forget_policy_scores() { scores_.clear(); }
 
  private:
   struct Scores {

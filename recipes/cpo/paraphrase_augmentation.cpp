@@ -103,9 +103,8 @@ std::map<std::size_t, CachedLine> read_cache(const fs::path& file, const std::st
   }
   for (auto it = lines.begin(); it != lines.end();) {
     const std::int64_t batch = static_cast<std::int64_t>(it->first) / batch_size;
-    const std::int64_t size =
-        std::min<std::int64_t>(batch_size, static_cast<std::int64_t>(requests.size()) -
-                                               batch * batch_size);
+    const std::int64_t size = std::min<std::int64_t>(
+        batch_size, static_cast<std::int64_t>(requests.size()) - batch * batch_size);
     it = per_batch[batch] == size ? std::next(it) : lines.erase(it);
   }
   return lines;
@@ -182,9 +181,8 @@ ParaphraseCounts add_paraphrased_rows(Dataset& rows, double ratio,
   }
 
   if (done.size() < requests.size()) {
-    const auto model =
-        std::make_unique<model::CausalLM>(model::CausalLM::from_pretrained(
-            context.model_dir, context.dtype, context.device));
+    const auto model = std::make_unique<model::CausalLM>(
+        model::CausalLM::from_pretrained(context.model_dir, context.dtype, context.device));
     const Tokenizer tokenizer = Tokenizer::from_pretrained(context.model_dir);
     ModelChatTemplates templates = load_chat_templates(context.model_dir);
     templates.default_template_kwargs = context.chat_template_kwargs;
@@ -204,8 +202,8 @@ ParaphraseCounts add_paraphrased_rows(Dataset& rows, double ratio,
     config.repetition_penalty = 1.0;
     config.min_new_tokens = 0;
     config.max_length.reset();
-    config.stop_strings = templates.builtin ? std::vector<std::string>{"\n"}
-                                            : std::vector<std::string>{};
+    config.stop_strings =
+        templates.builtin ? std::vector<std::string>{"\n"} : std::vector<std::string>{};
     const std::int64_t batches =
         (static_cast<std::int64_t>(requests.size()) + sampling.batch_size - 1) /
         sampling.batch_size;
@@ -224,12 +222,11 @@ ParaphraseCounts add_paraphrased_rows(Dataset& rows, double ratio,
       for (std::size_t i = begin; i < end; ++i) {
         texts.push_back(paraphrase_request(requests[i].text, templates));
         longest = std::max<std::int64_t>(
-            longest, static_cast<std::int64_t>(
-                         tokenizer.encode(requests[i].text, false).size()));
+            longest, static_cast<std::int64_t>(tokenizer.encode(requests[i].text, false).size()));
       }
       config.max_new_tokens = std::min(sampling.max_new_tokens, 2 * longest + 16);
-      config.seed = augmentation_mix(context.seed ^ 0x7061726170687261ULL,
-                                     static_cast<std::uint64_t>(batch));
+      config.seed =
+          augmentation_mix(context.seed ^ 0x7061726170687261ULL, static_cast<std::uint64_t>(batch));
       const auto answers = generation::generate_text(*model, tokenizer, texts, config);
       for (std::size_t i = begin; i < end; ++i) {
         std::string text = answers[i - begin].text;

@@ -48,11 +48,11 @@ struct ParaphraseContext {
 };
 
 struct ParaphraseCounts {
-  std::int64_t selected = 0;    // rows drawn (with a prompt it can paraphrase)
-  std::int64_t added = 0;       // extra rows appended
-  std::int64_t empty = 0;       // dropped: empty paraphrase
-  std::int64_t same = 0;        // dropped: equal to the prompt
-  std::int64_t generated = 0;   // requests generated now (the others came from the cache)
+  std::int64_t selected = 0;   // rows drawn (with a prompt it can paraphrase)
+  std::int64_t added = 0;      // extra rows appended
+  std::int64_t empty = 0;      // dropped: empty paraphrase
+  std::int64_t same = 0;       // dropped: equal to the prompt
+  std::int64_t generated = 0;  // requests generated now (the others came from the cache)
 };
 
 // The request text for `text` (the paraphrase prompt above), rendered for the model.

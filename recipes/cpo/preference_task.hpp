@@ -47,6 +47,8 @@ class PreferenceTask {
   // The negative-sampling state, saved with each checkpoint.
   nlohmann::json save_state() const { return pool_.save_state(); }
   void load_state(const nlohmann::json& state) { pool_.load_state(state); }
+  // The training pairs' negatives changed (re-mined): policy scores are computed afresh.
+  void forget_policy_scores() { pool_.forget_policy_scores(); }
 
   // Training examples scored so far, and how many of them had fewer than K negatives.
   std::int64_t examples_scored() const { return examples_scored_; }

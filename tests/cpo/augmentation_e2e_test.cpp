@@ -46,6 +46,10 @@ void keep_only_cache(const fs::path& out) {
 
 TEST(ParaphraseAugmentation, AddsRowsWithParaphrasedPromptsAndReusesItsCache) {
   const fs::path dir = synthetic_config("paraphrase", kParaphrase);
+  // `wizard check` generates nothing.
+  const RunResult checked = run_wizard("check config.toml", dir);
+  ASSERT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_FALSE(fs::exists(dir / "out" / "cache" / "paraphrases.jsonl"));
   const RunResult r = run_wizard("run config.toml", dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const long long added = number_after(r.output, "augmentation (paraphrase): ");
@@ -58,7 +62,7 @@ TEST(ParaphraseAugmentation, AddsRowsWithParaphrasedPromptsAndReusesItsCache) {
   EXPECT_GT(added, 0);
   EXPECT_CONTAINS(r.output, "(" + std::to_string(drawn) + " generated now");
   // The extra rows train: 96 rows + the added ones.
-  EXPECT_CONTAINS(r.output, "train:      " + std::to_string(96 + added) + " pairs");
+  EXPECT_CONTAINS(r.output, "; " + std::to_string(96 + added) + " training pairs now");
 
   const auto lines = lines_of(dir / "out" / "cache" / "paraphrases.jsonl");
   ASSERT_EQ(static_cast<long long>(lines.size()), drawn + 1);
@@ -99,7 +103,8 @@ TEST(ParaphraseAugmentation, AddsRowsWithParaphrasedPromptsAndReusesItsCache) {
   EXPECT_EQ(lines_of(dir / "out" / "cache" / "paraphrases.jsonl"), lines);
 
   // Another seed draws other rows and samples other paraphrases.
-  const fs::path other = synthetic_config("paraphrase-seed", std::string(kParaphrase) + "seed = 7\n");
+  const fs::path other =
+      synthetic_config("paraphrase-seed", std::string(kParaphrase) + "seed = 7\n");
   const RunResult seven = run_wizard("run config.toml", other);
   ASSERT_EQ(seven.exit_code, 0) << seven.output;
   EXPECT_NE(lines_of(other / "out" / "cache" / "paraphrases.jsonl"), lines);

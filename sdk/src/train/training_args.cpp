@@ -633,10 +633,10 @@ void TrainingArguments::check_output_dir() const {
        it.increment(error)) {
     const std::string name = it->path().filename().string();
     // The host's run files, and derived data the recipe prepares before training starts
-    // (cache/: the reference model's precomputed log-probs; mined hard negatives) are not an
-    // earlier run.
+    // (cache/: the reference model's precomputed log-probs, paraphrases; mined hard negatives,
+    // mined_negatives*.jsonl) are not an earlier run.
     if (name == "resolved_config.toml" || name == "wizard.log" || name == "cache" ||
-        name == "mined_negatives.jsonl" || name[0] == '.') {
+        name.rfind("mined_negatives", 0) == 0 || name[0] == '.') {
       continue;
     }
     throw ConfigError("output_dir " + output_dir.string() + " already holds an earlier run (" +

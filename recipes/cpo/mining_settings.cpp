@@ -60,7 +60,9 @@ MiningSettings MiningSettings::read(const Config& args, PluginHost& host) {
   out.exact_limit = args.get_int("mining_exact_limit", 200000, 1, std::int64_t{1} << 40);
   out.batch_tokens = args.get_int("mining_batch_tokens", 8192, 1, std::int64_t{1} << 30);
   out.embedding_model = args.get<std::string>("mining_embedding_model", "");
-  out.refresh_epochs = args.get_int("mining_refresh_epochs", 0, 1, 1000000);
+  if (args.has("mining_refresh_epochs")) {
+    out.refresh_epochs = args.get_int("mining_refresh_epochs", 1, 1, 1000000);
+  }
   return out;
 }
 

@@ -345,6 +345,13 @@ class CpoRecipe : public Recipe {
           added);
       return;
     }
+    if (distributed::LaunchEnvironment::current().world_size > 1) {
+      // Every rank would generate the same paraphrases into the same cache file.
+      throw ConfigError(
+          "training_args_spec.augmentation_strategy = \"paraphrase\" is not supported with "
+          "several processes yet (every rank would generate into the same cache file); train "
+          "on one process or use \"noise\"");
+    }
     paraphrase_model_dir_ =
         augmentation.paraphrase.model.empty()
             ? model_dir_

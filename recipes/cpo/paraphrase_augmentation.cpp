@@ -207,7 +207,7 @@ ParaphraseCounts add_paraphrased_rows(Dataset& rows, double ratio,
     const std::int64_t batches =
         (static_cast<std::int64_t>(requests.size()) + sampling.batch_size - 1) /
         sampling.batch_size;
-    logger()->info("augmentation (paraphrase): {} prompts to paraphrase with {} ({} from {})",
+    logger()->info("augmentation (paraphrase): {} prompts to paraphrase with {} ({} already in {})",
                    requests.size() - done.size(), context.model_dir.string(), done.size(),
                    file.string());
     train::ProgressDisplay display(static_cast<std::int64_t>(requests.size()), 0);

@@ -365,6 +365,8 @@ class CpoRecipe : public Recipe {
     const auto& args = settings_.args;
     ParaphraseContext context;
     context.model_dir = paraphrase_model_dir_;
+    // The policy as it starts (fresh LoRA adapters change nothing) paraphrases by default.
+    if (settings_.augmentation.paraphrase.model.empty()) context.model = model_.get();
     context.dtype = model_->dtype();
     context.device = settings_.transformer.device;
     context.chat_template_kwargs = settings_.transformer.chat_template_kwargs;

@@ -181,8 +181,12 @@ ParaphraseCounts add_paraphrased_rows(Dataset& rows, double ratio,
   }
 
   if (done.size() < requests.size()) {
-    const auto model = std::make_unique<model::CausalLM>(
-        model::CausalLM::from_pretrained(context.model_dir, context.dtype, context.device));
+    std::unique_ptr<model::CausalLM> loaded;
+    if (!context.model) {
+      loaded = std::make_unique<model::CausalLM>(
+          model::CausalLM::from_pretrained(context.model_dir, context.dtype, context.device));
+    }
+    const model::CausalLM* model = context.model ? context.model : loaded.get();
     const Tokenizer tokenizer = Tokenizer::from_pretrained(context.model_dir);
     ModelChatTemplates templates = load_chat_templates(context.model_dir);
     templates.default_template_kwargs = context.chat_template_kwargs;

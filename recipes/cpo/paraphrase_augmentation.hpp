@@ -39,6 +39,9 @@ namespace wizard::cpo {
 
 struct ParaphraseContext {
   std::filesystem::path model_dir;  // the paraphrasing model (policy's or augmentation_model)
+  // The policy, when it paraphrases (not loaded again); null: model_dir is loaded in `dtype`
+  // on `device` for the generation and released after it.
+  const model::CausalLM* model = nullptr;
   at::ScalarType dtype = at::kFloat;
   c10::Device device = c10::kCPU;
   nlohmann::ordered_json chat_template_kwargs = nlohmann::ordered_json::object();

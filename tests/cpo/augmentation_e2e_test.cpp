@@ -1,7 +1,7 @@
 // Paraphrase augmentation through the wizard binary: the tiny model paraphrases a share of
 // the training prompts into extra rows (same answers) cached in cache/paraphrases.jsonl; the
 // cache is reused, a run cut short resumes it to the same file, the paraphrases depend only on
-// the seed; augmentation_model must be a model wizard runs.
+// the seed; another model (augmentation_model) paraphrases, and must be a model wizard runs.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -120,6 +120,27 @@ TEST(ParaphraseAugmentation, TheSameSeedGivesTheSameParaphrases) {
   const auto first = lines_of(a / "out" / "cache" / "paraphrases.jsonl");
   ASSERT_GT(first.size(), 1u);
   EXPECT_EQ(first, lines_of(b / "out" / "cache" / "paraphrases.jsonl"));
+}
+
+TEST(ParaphraseAugmentation, AnotherModelCanParaphrase) {
+  const fs::path dir = synthetic_config("paraphrase-other", "");
+  const RunResult made = run_wizard("init-model '" + (dir / "writer").string() +
+                                        "' --hidden_size 32 --num_hidden_layers 1 --seed 5",
+                                    dir);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  std::ofstream(dir / "config.toml", std::ios::app)
+      << kParaphrase << "augmentation_model = \"" << (dir / "writer").string() << "\"\n";
+  const RunResult r = run_wizard("run config.toml", dir);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_CONTAINS(r.output, "to paraphrase with " + (dir / "writer").string());
+  // Another model's paraphrases: not the policy's (the same rows are drawn, same seed).
+  const fs::path policy = synthetic_config("paraphrase-policy", kParaphrase);
+  ASSERT_EQ(run_wizard("run config.toml", policy).exit_code, 0);
+  const auto own = lines_of(dir / "out" / "cache" / "paraphrases.jsonl");
+  const auto policys = lines_of(policy / "out" / "cache" / "paraphrases.jsonl");
+  ASSERT_EQ(own.size(), policys.size());
+  EXPECT_NE(nlohmann::json::parse(own[1])["paraphrase"],
+            nlohmann::json::parse(policys[1])["paraphrase"]);
 }
 
 TEST(ParaphraseAugmentation, AugmentationModelMustBeAModel) {

@@ -112,10 +112,13 @@ at::Tensor self_attention(const AttentionWeights& w, const at::Tensor& x, const 
                           std::optional<int64_t> window) {
   const int64_t R = x.size(0), T = x.size(1), D = config.head_dim;
   const Heads h{config.num_key_value_heads, config.kv_groups(), D};
-  at::Tensor q = adapted_linear(x, w.q_proj, w.q_proj_bias, w.q_proj_adapter).view({R, T, -1, D});
-  at::Tensor k = adapted_linear(x, w.k_proj, w.k_proj_bias, w.k_proj_adapter).view({R, T, -1, D});
-  const at::Tensor v =
-      adapted_linear(x, w.v_proj, w.v_proj_bias, w.v_proj_adapter).view({R, T, -1, D});
+  const std::vector<at::Tensor> qkv =
+      adapted_linears(x, {{w.q_proj, w.q_proj_bias, w.q_proj_adapter},
+                          {w.k_proj, w.k_proj_bias, w.k_proj_adapter},
+                          {w.v_proj, w.v_proj_bias, w.v_proj_adapter}});
+  at::Tensor q = qkv[0].view({R, T, -1, D});
+  at::Tensor k = qkv[1].view({R, T, -1, D});
+  const at::Tensor v = qkv[2].view({R, T, -1, D});
   if (config.qk_norm) {
     q = rms_norm(q, w.q_norm, config.rms_norm_eps);
     k = rms_norm(k, w.k_norm, config.rms_norm_eps);

@@ -36,9 +36,11 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up) {
 }
 
 at::Tensor swiglu_mlp(const MlpWeights& w, const at::Tensor& x) {
-  const at::Tensor gate = adapted_linear(x, w.gate_proj, w.gate_proj_bias, w.gate_proj_adapter);
-  const at::Tensor up = adapted_linear(x, w.up_proj, w.up_proj_bias, w.up_proj_adapter);
-  return adapted_linear(swiglu(gate, up), w.down_proj, w.down_proj_bias, w.down_proj_adapter);
+  const std::vector<at::Tensor> gate_up =
+      adapted_linears(x, {{w.gate_proj, w.gate_proj_bias, w.gate_proj_adapter},
+                          {w.up_proj, w.up_proj_bias, w.up_proj_adapter}});
+  return adapted_linear(swiglu(gate_up[0], gate_up[1]), w.down_proj, w.down_proj_bias,
+                        w.down_proj_adapter);
 }
 
 }  // namespace wizard::model

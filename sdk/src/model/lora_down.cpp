@@ -1,0 +1,84 @@
+#include "lora_down.hpp"
+
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <ATen/core/grad_mode.h>
+
+namespace wizard::model {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// x with the dropped elements zeroed and the kept ones scaled by 1 / (1 - p), as nn.Dropout.
+at::Tensor apply_mask(const at::Tensor& x, const at::Tensor& keep, double p) {
+  return x.mul(keep).mul_(1.0 / (1.0 - p));
+}
+
+// Inputs: x, the keep mask (bool, no gradient), the A matrices, p. Saves x and the mask; the
+// dropped input is made again in backward (one elementwise pass) instead of being kept.
+class LoraDown : public torch::autograd::Function<LoraDown> {
+ public:
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& keep,
+                               at::TensorList lora_A, double p) {
+    variable_list saved{x, keep};
+    saved.insert(saved.end(), lora_A.begin(), lora_A.end());
+    ctx->save_for_backward(saved);
+    ctx->saved_data["p"] = p;
+    const at::Tensor dropped = apply_mask(x, keep, p);
+    variable_list out;
+    for (const at::Tensor& a : lora_A) out.push_back(at::linear(dropped, a));
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const variable_list saved = ctx->get_saved_variables();
+    const at::Tensor& x = saved[0];
+    const at::Tensor& keep = saved[1];
+    const double p = ctx->saved_data["p"].toDouble();
+    const std::size_t n = saved.size() - 2;
+    variable_list out(n + 3);  // x, keep, each A, p
+    const at::Tensor dropped = apply_mask(x, keep, p);
+    const at::Tensor dropped_2d = dropped.reshape({-1, x.size(-1)});
+    at::Tensor grad_dropped;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!grads[i].defined()) continue;
+      const at::Tensor& a = saved[2 + i];
+      // In the gradient's dtype (autocast may have run the product in a narrower one).
+      const at::ScalarType dtype = grads[i].scalar_type();
+      if (ctx->needs_input_grad(2 + i)) {
+        const at::Tensor g = grads[i].reshape({-1, grads[i].size(-1)});
+        out[2 + i] = g.t().mm(dropped_2d.to(dtype)).to(a.scalar_type());
+      }
+      if (ctx->needs_input_grad(0)) {
+        const at::Tensor gx = at::matmul(grads[i], a.to(dtype));
+        grad_dropped = grad_dropped.defined() ? grad_dropped.add_(gx) : gx;
+      }
+    }
+    if (grad_dropped.defined()) out[0] = apply_mask(grad_dropped.to(x.scalar_type()), keep, p);
+    return out;
+  }
+};
+
+}  // namespace
+
+std::vector<at::Tensor> lora_down(const at::Tensor& x, const std::vector<at::Tensor>& lora_A,
+                                  double p) {
+  std::vector<at::Tensor> out;
+  if (p == 0) {
+    for (const at::Tensor& a : lora_A) out.push_back(at::linear(x, a));
+    return out;
+  }
+  const at::Tensor keep = at::empty_like(x, x.options().dtype(at::kBool)).bernoulli_(1.0 - p);
+  bool differentiable = at::GradMode::is_enabled() && x.requires_grad();
+  for (const at::Tensor& a : lora_A) {
+    differentiable = differentiable || (at::GradMode::is_enabled() && a.requires_grad());
+  }
+  if (differentiable) return LoraDown::apply(x, keep, at::TensorList(lora_A), p);
+  const at::Tensor dropped = apply_mask(x, keep, p);
+  for (const at::Tensor& a : lora_A) out.push_back(at::linear(dropped, a));
+  return out;
+}
+
+}  // namespace wizard::model

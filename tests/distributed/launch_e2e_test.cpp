@@ -13,10 +13,14 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "rank_processes.hpp"
 #include "run_outputs.hpp"
+#include "wizard/model/causal_lm.hpp"
+#include "wizard/model/lora.hpp"
+#include "wizard/model/safetensors.hpp"
 #include "wizard/train/checkpoint.hpp"
 
 namespace {
@@ -86,6 +90,43 @@ TEST(Launch, ShardedOptimizerStateTrainsAsOneProcess) {
   EXPECT_CONTAINS(output, "optimizer_sharding: rank 1 of 2 owns");
   EXPECT_CONTAINS(output, "in bytes: rank 0 379136, rank 1 379136; all ranks together 758272");
   expect_same_losses(dir / "dp", dir / "out");
+}
+
+// LoRA under data parallel: the adapters' gradients are averaged like any trainable tensor.
+// Dropout 0: with dropout each rank draws its own masks, so the runs could not agree.
+TEST(Launch, TwoRanksWithLoraTrainAsOneProcessAndSaveAnAdapterThatLoads) {
+  const fs::path dir = write_config(
+      "launch-lora", "[transformer_spec.lora_spec]\nr = 4\nlora_alpha = 8\nlora_dropout = 0.0\n");
+  const std::string output = run_single_and_launched(dir);
+  EXPECT_CONTAINS(output, "data parallel: 2 ranks over gloo");
+  EXPECT_CONTAINS(output, "LoRA: r 4");
+  expect_same_losses(dir / "dp", dir / "out");
+  // The 2-rank adapter: a PEFT folder with the one-process run's tensors (trained, not B's
+  // zeros), which loads onto the base model and computes what the one-process adapter does.
+  const auto dp = wizard::safetensors::File::open(dir / "dp" / "adapter_model.safetensors");
+  const auto one = wizard::safetensors::File::open(dir / "out" / "adapter_model.safetensors");
+  ASSERT_EQ(dp.tensors().size(), one.tensors().size());
+  for (const auto& tensor : one.tensors()) {
+    EXPECT_TRUE(at::allclose(dp.load(tensor.name), one.load(tensor.name), 1e-3, 1e-5))
+        << tensor.name;
+  }
+  const std::string b0 = "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight";
+  EXPECT_GT(dp.load(b0).abs().max().item<double>(), 0.0);
+  const wizard::model::LoraOptions options = wizard::model::read_lora_config(dir / "dp");
+  EXPECT_EQ(options.r, 4);
+  // The tiny model's logits on a few tokens, with the adapter of `adapter` when given.
+  auto logits = [&](const std::optional<fs::path>& adapter) {
+    auto model = wizard::model::CausalLM::from_pretrained(wizard::test::tiny_model(), at::kFloat);
+    if (adapter) wizard::model::load_lora_adapter(model, options, *adapter);
+    at::NoGradGuard no_grad;
+    const at::Tensor ids = at::arange(1, 9, at::kLong).view({1, 8});
+    const auto layout = wizard::model::AttentionLayout::padded(at::ones_like(ids));
+    return model.lm_head(model.forward(ids, layout.position_ids(), layout));
+  };
+  const at::Tensor with_dp = logits(dir / "dp");
+  EXPECT_TRUE(at::allclose(with_dp, logits(dir / "out"), 1e-3, 1e-4));
+  // The adapter changes the model.
+  EXPECT_FALSE(at::allclose(with_dp, logits(std::nullopt), 1e-5, 1e-6));
 }
 
 TEST(Launch, TorchrunStartsTheSameRun) {

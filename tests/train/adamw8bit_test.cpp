@@ -99,6 +99,48 @@ TEST(BlockwiseQuantisation, CodeSearchIsTheBinarySearch) {
   }
 }
 
+TEST(BlockwiseQuantisation, VectorSearchGivesTheScalarSearchsCodes) {
+  // nearest_n (AVX-512 gathers where the processor has them, 16 at a time, then the scalar
+  // tail) against the one-at-a-time search, on runs of random length holding the ties (every
+  // bound exactly: the lower code), the bounds' neighbouring floats, signed zeros, +-1, values
+  // below 2^-24 (a subnormal among them) and random values over eight decades.
+  for (bool is_signed : {true, false}) {
+    std::vector<float> xs = {0.0f, -0.0f, 1.0f, -1.0f, 1e-40f, -1e-40f, 6e-8f, -6e-8f};
+    for (float bound : values_of(q8::dynamic_map_bounds(is_signed))) {
+      xs.insert(xs.end(), {bound, std::nextafter(bound, 2.0f), std::nextafter(bound, -2.0f)});
+    }
+    at::manual_seed(2);
+    const at::Tensor spread = (at::rand({5000}) * 2 - 1) * at::pow(10.0, -at::rand({5000}) * 8);
+    for (float x : values_of(spread)) xs.push_back(x);
+    const at::Tensor order = at::randperm(static_cast<int64_t>(xs.size()));
+    std::vector<float> shuffled = values_of(at::tensor(xs).clamp(-1, 1).index_select(0, order));
+    const auto& search = q8::code_search(is_signed);
+    std::size_t at = 0;
+    for (int64_t length : {1, 15, 16, 17, 31, 256, 255, 1000}) {
+      for (; at + length <= shuffled.size(); at += length) {
+        std::vector<std::uint8_t> vector(length), scalar(length);
+        search.nearest_n(shuffled.data() + at, vector.data(), length);
+        search.nearest_n_scalar(shuffled.data() + at, scalar.data(), length);
+        ASSERT_EQ(vector, scalar) << "run of " << length << " at " << at;
+        if (length == 256) break;  // on to the next length
+      }
+    }
+    EXPECT_GT(at, shuffled.size() - 1000);  // (almost) every value searched
+    // A tie by hand: the signed map's codes 127 (0) and 128 (the smallest positive code, c)
+    // have the bound c / 2; exactly c / 2 takes the lower code, the next float up the upper.
+    if (is_signed) {
+      const float half = q8::dynamic_map_bounds(true)[127].item<float>();
+      EXPECT_EQ(half, code(true, 128) / 2);
+      std::vector<float> tie(16, half);
+      tie[1] = std::nextafter(half, 1.0f);
+      std::vector<std::uint8_t> got(16);
+      search.nearest_n(tie.data(), got.data(), 16);
+      EXPECT_EQ(got[0], 127);
+      EXPECT_EQ(got[1], 128);
+    }
+  }
+}
+
 TEST(BlockwiseQuantisation, NearestCodeOfValueOverBlockAbsmax) {
   // Block 0 (256 values): 1.5, -3, 0, 0.75 and zeros: absmax 3, scaled 0.5, -1, 0, 0.25.
   // Nearest signed codes: 0.5 -> 0.50078125 (219; 0.48671875 is farther), -1 -> -0.99296875 (0),

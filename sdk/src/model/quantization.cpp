@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "adapted_linear.hpp"
+#include "dynamic_code_map.hpp"
 #include "quantized_cpu.hpp"
 #include "wizard/base/error.hpp"
 
@@ -107,26 +108,7 @@ at::Tensor four_bit_code_values(FourBitType type) {
 }
 
 at::Tensor dynamic_code_map() {
-  // bitsandbytes' create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8): for each
-  // exponent i in 0..6, 2^i fractions (the midpoints of linspace(0.1, 1, 2^i + 1)) times
-  // 10^(i - 6), both signs; then 0 and 1; sorted. 127 + 127 + 2 = 256 values.
-  static const at::Tensor map = [] {
-    std::vector<float> data;
-    for (int i = 0; i < 7; ++i) {
-      const int64_t items = (int64_t{1} << i) + 1;
-      const at::Tensor bounds = at::linspace(0.1, 1.0, items, at::kFloat);
-      const at::Tensor means =
-          (bounds.narrow(0, 0, items - 1) + bounds.narrow(0, 1, items - 1)) / 2;
-      const float scale = static_cast<float>(std::pow(10.0, i - 6));
-      const at::Tensor positive = means * scale;
-      for (int64_t j = 0; j < positive.numel(); ++j) data.push_back(positive[j].item<float>());
-      for (int64_t j = 0; j < positive.numel(); ++j) data.push_back(-positive[j].item<float>());
-    }
-    data.push_back(0.0f);
-    data.push_back(1.0f);
-    return std::get<0>(at::tensor(data, at::kFloat).sort());
-  }();
-  return map;
+  return detail::dynamic_map(/*is_signed=*/true);
 }
 
 int64_t QuantizedWeight::numel() const {

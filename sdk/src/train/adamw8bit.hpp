@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "model/dynamic_code_map.hpp"
 #include "train/adamw_cpu.hpp"
 
 namespace wizard::train::detail {
@@ -24,9 +25,9 @@ constexpr int64_t kCodes = 256;
 // Blocks of kStateBlock covering `numel` elements (the last one may be partial).
 int64_t state_blocks(int64_t numel);
 
-// bitsandbytes' create_dynamic_map(signed, max_exponent_bits = 7, total_bits = 8): 256 sorted
-// float32 codes in [-1, 1] (signed) or [0, 1] (unsigned), on the CPU.
-const at::Tensor& dynamic_map(bool is_signed);
+// bitsandbytes' create_dynamic_map (model/dynamic_code_map.hpp: one definition, which QLoRA's
+// double quantisation uses too).
+using model::detail::dynamic_map;
 
 // The 255 decision bounds between neighbouring codes, (code[i] + code[i + 1]) / 2 in float32.
 const at::Tensor& dynamic_map_bounds(bool is_signed);
@@ -40,14 +41,14 @@ class CodeSearch {
  public:
   explicit CodeSearch(bool is_signed);
 
-  std::uint8_t nearest(float x) const {
-    std::uint32_t bits;
-    std::memcpy(&bits, &x, sizeof bits);
-    const int magnitude = magnitude_key(bits & 0x7FFFFFFFu);
-    int index = start_[(bits >> 31) ? kMagnitudeKeys - 1 - magnitude : kMagnitudeKeys + magnitude];
-    index += bounds_[index] < x;
-    index += bounds_[index] < x;
-    return static_cast<std::uint8_t>(index);
+  std::uint8_t nearest(float x) const { return static_cast<std::uint8_t>(count_below(x)); }
+
+  // nearest() of each of x[0..n) (each in [-1, 1]) into codes: 16 at a time with AVX-512
+  // gathers where the processor has them (code_search_nearest.cpp), the same codes bit for bit.
+  void nearest_n(const float* x, std::uint8_t* codes, int64_t n) const;
+  // The one-at-a-time loop, for every processor (and the vector loop's reference in tests).
+  void nearest_n_scalar(const float* x, std::uint8_t* codes, int64_t n) const {
+    for (int64_t i = 0; i < n; ++i) codes[i] = nearest(x[i]);
   }
 
  private:
@@ -63,8 +64,20 @@ class CodeSearch {
            static_cast<int>((magnitude_bits >> (23 - kMantissaBits)) & ((1u << kMantissaBits) - 1));
   }
 
+  // The number of bounds below x: the nearest code, ties to the lower one.
+  int count_below(float x) const {
+    std::uint32_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    const int magnitude = magnitude_key(bits & 0x7FFFFFFFu);
+    int index = start_[(bits >> 31) ? kMagnitudeKeys - 1 - magnitude : kMagnitudeKeys + magnitude];
+    index += bounds_[index] < x;
+    index += bounds_[index] < x;
+    return index;
+  }
+
   std::array<float, kCodes + 1> bounds_;  // the 255 bounds, then two +infinity
-  std::array<std::uint8_t, 2 * kMagnitudeKeys> start_;
+  // int32, not uint8: the vector loop gathers 32-bit elements.
+  std::array<std::int32_t, 2 * kMagnitudeKeys> start_;
 };
 
 const CodeSearch& code_search(bool is_signed);

@@ -76,11 +76,11 @@ WIZARD_VECTOR_CLONES void step_blocks(P* __restrict parameter, float* __restrict
     const float inverse1 = 1.0f / std::max(new_absmax1, 1e-38f);
     const float inverse2 = 1.0f / std::max(new_absmax2, 1e-38f);
     for (int64_t j = 0; j < length; ++j) {
-      const float m = std::min(1.0f, std::max(-1.0f, m_block[j] * inverse1));
-      const float v = std::min(1.0f, std::max(-1.0f, v_block[j] * inverse2));
-      exp_avg[begin + j] = q.search1->nearest(m);
-      exp_avg_sq[begin + j] = q.search2->nearest(v);
+      m_block[j] = std::min(1.0f, std::max(-1.0f, m_block[j] * inverse1));
+      v_block[j] = std::min(1.0f, std::max(-1.0f, v_block[j] * inverse2));
     }
+    q.search1->nearest_n(m_block, exp_avg + begin, length);
+    q.search2->nearest_n(v_block, exp_avg_sq + begin, length);
   }
 }
 

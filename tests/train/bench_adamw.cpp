@@ -1,15 +1,20 @@
 // AdamW step time: the fused CPU pass against torch's op sequence, for float32 and bfloat16
-// parameters (with float32 masters), and the fused pass with 8-bit moments. A plain timed
+// parameters (with float32 masters), the fused pass with 8-bit moments, and its nearest-code
+// search one value at a time against 16 at a time (same process, alternating). A plain timed
 // program:
 //   bench_adamw [millions of params] [threads]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "train/adamw8bit.hpp"
 #include "wizard/train/adamw.hpp"
 
 namespace {
@@ -45,6 +50,36 @@ Times time_steps(wizard::train::AdamWKernel kernel, at::ScalarType dtype, int64_
   return total;
 }
 
+// Nanoseconds per value of the 8-bit pass's nearest-code search over blocks of 256 values in
+// [-1, 1]: {one at a time, nearest_n}, the best of 5 alternating rounds each.
+std::pair<double, double> time_code_search(int64_t numel) {
+  namespace q8 = wizard::train::detail;
+  const at::Tensor values = (at::rand({numel}) * 2 - 1) * at::pow(10.0, -at::rand({numel}) * 4);
+  const float* x = values.data_ptr<float>();
+  std::vector<std::uint8_t> codes(static_cast<std::size_t>(numel));
+  const q8::CodeSearch& search = q8::code_search(true);
+  using Clock = std::chrono::steady_clock;
+  auto time = [&](bool vector) {
+    const auto start = Clock::now();
+    for (int64_t begin = 0; begin < numel; begin += q8::kStateBlock) {
+      const int64_t n = std::min(q8::kStateBlock, numel - begin);
+      if (vector) {
+        search.nearest_n(x + begin, codes.data() + begin, n);
+      } else {
+        search.nearest_n_scalar(x + begin, codes.data() + begin, n);
+      }
+    }
+    return 1e9 * std::chrono::duration<double>(Clock::now() - start).count() /
+           static_cast<double>(numel);
+  };
+  double scalar = 1e30, vector = 1e30;
+  for (int round = 0; round < 5; ++round) {
+    scalar = std::min(scalar, time(false));
+    vector = std::min(vector, time(true));
+  }
+  return {scalar, vector};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,5 +103,10 @@ int main(int argc, char** argv) {
     std::printf("%-9s fused 8-bit: norm %.2f + step %.2f ns/param\n", c10::toString(dtype),
                 per_param(eight.norm), per_param(eight.step));
   }
+  const auto [scalar, vector] = time_code_search(numel / 4);
+  std::printf(
+      "8-bit nearest-code search (1 thread): one at a time %.2f ns/value, 16 at a time "
+      "%.2f ns/value, %.1fx\n",
+      scalar, vector, scalar / vector);
   return 0;
 }

@@ -2,7 +2,10 @@
 
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/core/grad_mode.h>
+
+#include <mutex>
 
 namespace wizard::model {
 
@@ -16,16 +19,33 @@ at::Tensor apply_mask(const at::Tensor& x, const at::Tensor& keep, double p) {
   return x.mul(keep).mul_(1.0 / (1.0 - p));
 }
 
-// Inputs: x, the keep mask (bool, no gradient), the A matrices, p. Saves x and the mask; the
-// dropped input is made again in backward (one elementwise pass) instead of being kept.
+// CPU: the keep mask (bool, shaped as x) from its own generator seeded with `seed`, so that
+// backward draws it again instead of keeping it.
+at::Tensor cpu_keep_mask(const at::Tensor& x, double p, uint64_t seed) {
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return at::empty(x.sizes(), x.options().dtype(at::kBool)).bernoulli_(1.0 - p, generator);
+}
+
+// A seed for one mask, drawn from the CPU's default generator (which gradient checkpointing's
+// replay restores, so the recomputation draws the same seed).
+uint64_t draw_seed() {
+  auto* generator = at::detail::getDefaultCPUGenerator().get<at::CPUGeneratorImpl>();
+  std::lock_guard<std::mutex> lock(generator->mutex_);
+  return generator->random64();
+}
+
+// Inputs: x, the keep mask (bool, no gradient), the A matrices, p, and the mask's seed on the
+// CPU (-1 elsewhere). Saves x, and the mask only off the CPU; the dropped input is made again
+// in backward (one elementwise pass) instead of being kept, and on the CPU the mask too.
 class LoraDown : public torch::autograd::Function<LoraDown> {
  public:
   static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& keep,
-                               at::TensorList lora_A, double p) {
-    variable_list saved{x, keep};
+                               at::TensorList lora_A, double p, int64_t seed) {
+    variable_list saved{x, seed >= 0 ? at::Tensor() : keep};
     saved.insert(saved.end(), lora_A.begin(), lora_A.end());
     ctx->save_for_backward(saved);
     ctx->saved_data["p"] = p;
+    ctx->saved_data["seed"] = seed;
     const at::Tensor dropped = apply_mask(x, keep, p);
     variable_list out;
     for (const at::Tensor& a : lora_A) out.push_back(at::linear(dropped, a));
@@ -35,10 +55,11 @@ class LoraDown : public torch::autograd::Function<LoraDown> {
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const variable_list saved = ctx->get_saved_variables();
     const at::Tensor& x = saved[0];
-    const at::Tensor& keep = saved[1];
     const double p = ctx->saved_data["p"].toDouble();
+    const int64_t seed = ctx->saved_data["seed"].toInt();
+    const at::Tensor keep = seed >= 0 ? cpu_keep_mask(x, p, static_cast<uint64_t>(seed)) : saved[1];
     const std::size_t n = saved.size() - 2;
-    variable_list out(n + 3);  // x, keep, each A, p
+    variable_list out(n + 4);  // x, keep, each A, p, seed
     const at::Tensor dropped = apply_mask(x, keep, p);
     const at::Tensor dropped_2d = dropped.reshape({-1, x.size(-1)});
     at::Tensor grad_dropped;
@@ -70,12 +91,17 @@ std::vector<at::Tensor> lora_down(const at::Tensor& x, const std::vector<at::Ten
     for (const at::Tensor& a : lora_A) out.push_back(at::linear(x, a));
     return out;
   }
-  const at::Tensor keep = at::empty_like(x, x.options().dtype(at::kBool)).bernoulli_(1.0 - p);
+  // Seeds are non-negative int64 (the autograd context stores signed integers).
+  const int64_t seed =
+      x.is_cpu() ? static_cast<int64_t>(draw_seed() & 0x7FFFFFFFFFFFFFFFull) : int64_t{-1};
+  const at::Tensor keep = seed >= 0
+                              ? cpu_keep_mask(x, p, static_cast<uint64_t>(seed))
+                              : at::empty_like(x, x.options().dtype(at::kBool)).bernoulli_(1.0 - p);
   bool differentiable = at::GradMode::is_enabled() && x.requires_grad();
   for (const at::Tensor& a : lora_A) {
     differentiable = differentiable || (at::GradMode::is_enabled() && a.requires_grad());
   }
-  if (differentiable) return LoraDown::apply(x, keep, at::TensorList(lora_A), p);
+  if (differentiable) return LoraDown::apply(x, keep, at::TensorList(lora_A), p, seed);
   const at::Tensor dropped = apply_mask(x, keep, p);
   for (const at::Tensor& a : lora_A) out.push_back(at::linear(dropped, a));
   return out;

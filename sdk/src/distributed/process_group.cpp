@@ -14,6 +14,7 @@
 #endif
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -93,6 +94,10 @@ class C10dGroup final : public ProcessGroup {
  public:
   C10dGroup(const LaunchEnvironment& environment, const GroupOptions& options)
       : environment_(environment), options_(options), backend_name_(choose_backend(options)) {
+    // A peer that died closes its sockets; a write to one raises SIGPIPE, whose default action
+    // kills this rank before c10d can report the failure (seen as exit 141 under load). Python
+    // ignores SIGPIPE at startup, so torch's own ranks never see it; do the same here.
+    std::signal(SIGPIPE, SIG_IGN);
     c10d::TCPStoreOptions store_options;
     store_options.port = static_cast<std::uint16_t>(environment.master_port);
     store_options.isServer = environment.rank == 0 && !environment.agent_store;

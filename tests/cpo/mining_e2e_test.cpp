@@ -14,21 +14,11 @@
 namespace fs = std::filesystem;
 using wizard::test::losses_after;
 using wizard::test::metric_series;
+using wizard::test::read_jsonl;
 using wizard::test::read_metrics;
 using wizard::test::run_wizard;
 using wizard::test::RunResult;
 using wizard::test::synthetic_config;
-
-namespace {
-
-std::vector<nlohmann::json> jsonl(const fs::path& file) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
-}  // namespace
 
 TEST(Mining, SemanticSearchMinesOtherAnswersAndIsReused) {
   const std::string args =
@@ -38,7 +28,7 @@ TEST(Mining, SemanticSearchMinesOtherAnswersAndIsReused) {
   const RunResult r = run_wizard("run config.toml", dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_CONTAINS(r.output, "exact search");
-  const auto lines = jsonl(dir / "out" / "mined_negatives.jsonl");
+  const auto lines = read_jsonl(dir / "out" / "mined_negatives.jsonl");
   ASSERT_EQ(lines.size(), 97u);  // the header, then the 96 training examples (120 - 24 held out)
   for (std::size_t i = 1; i < lines.size(); ++i) {
     const auto& line = lines[i];
@@ -69,7 +59,7 @@ TEST(Mining, PolicyScoreMines) {
   const RunResult r = run_wizard("run config.toml", dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_CONTAINS(r.output, "candidates scored");
-  const auto lines = jsonl(dir / "out" / "mined_negatives.jsonl");
+  const auto lines = read_jsonl(dir / "out" / "mined_negatives.jsonl");
   ASSERT_EQ(lines.size(), 97u);
   ASSERT_EQ(lines[1].at("score").size(), 2u);
   // The policy's mean log-probabilities, highest first.
@@ -108,8 +98,8 @@ TEST(Mining, AnotherModelCanEmbedTheAnswers) {
   const RunResult r = run_wizard("run config.toml", dir);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_CONTAINS(r.output, "embedder embeds the answers (the policy's tokenizer)");
-  const auto own = jsonl(dir / "out" / "mined_negatives.jsonl");
-  const auto policys = jsonl(policy / "out" / "mined_negatives.jsonl");
+  const auto own = read_jsonl(dir / "out" / "mined_negatives.jsonl");
+  const auto policys = read_jsonl(policy / "out" / "mined_negatives.jsonl");
   ASSERT_EQ(own.size(), policys.size());
   std::size_t different = 0;
   for (std::size_t i = 1; i < own.size(); ++i) {
@@ -124,7 +114,7 @@ TEST(Mining, AnotherModelCanEmbedTheAnswers) {
   const RunResult again = run_wizard("run config.toml", dir);
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_CONTAINS(again.output, "its own tokenizer: the texts re-encoded");
-  EXPECT_EQ(jsonl(dir / "out" / "mined_negatives.jsonl").size(), own.size());
+  EXPECT_EQ(read_jsonl(dir / "out" / "mined_negatives.jsonl").size(), own.size());
 
   // Not a model: refused, naming the key.
   const fs::path bad =
@@ -147,8 +137,8 @@ TEST(Mining, RefreshesEveryEpochAndResumesAsTheUninterruptedRun) {
   ASSERT_EQ(w.exit_code, 0) << w.output;
   EXPECT_CONTAINS(w.output, "(epoch 1, re-mined)");
   EXPECT_CONTAINS(w.output, "(epoch 2, re-mined)");
-  const auto first = jsonl(whole / "out" / "mined_negatives.jsonl");
-  const auto last = jsonl(whole / "out" / "mined_negatives-epoch-2.jsonl");
+  const auto first = read_jsonl(whole / "out" / "mined_negatives.jsonl");
+  const auto last = read_jsonl(whole / "out" / "mined_negatives-epoch-2.jsonl");
   ASSERT_TRUE(fs::exists(whole / "out" / "mined_negatives-epoch-1.jsonl"));
   ASSERT_EQ(first.size(), 33u);
   ASSERT_EQ(last.size(), 33u);
@@ -171,5 +161,5 @@ TEST(Mining, RefreshesEveryEpochAndResumesAsTheUninterruptedRun) {
   const auto expected = losses_after(read_metrics(whole / "out"), 6);
   ASSERT_EQ(expected.size(), 6u);
   EXPECT_EQ(losses_after(read_metrics(resumed / "out"), 6), expected);
-  EXPECT_EQ(jsonl(resumed / "out" / "mined_negatives-epoch-2.jsonl"), last);
+  EXPECT_EQ(read_jsonl(resumed / "out" / "mined_negatives-epoch-2.jsonl"), last);
 }

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -13,19 +12,13 @@
 
 namespace fs = std::filesystem;
 using wizard::test::metric_series;
+using wizard::test::read_jsonl;
 using wizard::test::read_metrics;
 using wizard::test::run_wizard;
 using wizard::test::RunResult;
 using wizard::test::tiny_model;
 
 namespace {
-
-std::vector<nlohmann::json> jsonl(const fs::path& file) {
-  std::vector<nlohmann::json> lines;
-  std::ifstream in(file);
-  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
 
 // Two answers of the same length that differ in exactly one letter.
 bool near_miss(const std::string& a, const std::string& b) {
@@ -63,11 +56,11 @@ TEST(MiningExample, CommittedDataAreWhatTheGeneratorWrites) {
               wizard::test::read_text(wizard::test::source_dir() / kExample / name));
   }
   // Held out: every negative a near miss of the chosen answer. Training: none of them is.
-  for (const auto& row : jsonl(out / "eval.jsonl")) {
+  for (const auto& row : read_jsonl(out / "eval.jsonl")) {
     EXPECT_TRUE(near_miss(row["chosen"], row["rejected"])) << row.dump();
     for (const auto& negative : row["negatives"]) EXPECT_TRUE(near_miss(row["chosen"], negative));
   }
-  for (const auto& row : jsonl(out / "train.jsonl")) {
+  for (const auto& row : read_jsonl(out / "train.jsonl")) {
     EXPECT_FALSE(near_miss(row["chosen"], row["rejected"])) << row.dump();
     for (const auto& negative : row["negatives"]) EXPECT_FALSE(near_miss(row["chosen"], negative));
   }
@@ -97,8 +90,8 @@ TEST(MiningExample, MinedAndRandomNegativesBothTrainAndTheMinedOnesAreNearMisses
   // The 4 mined negatives of each training example: its family has 3 other members, the near
   // misses the miner should find among 1200 answers (a random model's embeddings found 68% of
   // all mined negatives and 86% of the nearest ones to be near misses).
-  const auto rows = jsonl(wizard::test::source_dir() / kExample / "train.jsonl");
-  const auto lines = jsonl(dir / "mined" / "mined_negatives.jsonl");
+  const auto rows = read_jsonl(wizard::test::source_dir() / kExample / "train.jsonl");
+  const auto lines = read_jsonl(dir / "mined" / "mined_negatives.jsonl");
   ASSERT_EQ(lines.size(), rows.size() + 1);  // the header, then one line per example
   std::size_t near = 0, nearest = 0, total = 0;
   for (std::size_t i = 1; i < lines.size(); ++i) {

@@ -9,15 +9,19 @@ namespace wizard::test {
 
 namespace fs = std::filesystem;
 
-std::vector<nlohmann::json> read_metrics(const fs::path& output_dir) {
-  std::ifstream in(output_dir / "metrics.jsonl");
-  if (!in) throw std::runtime_error("no metrics.jsonl in " + output_dir.string());
+std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot open " + file.string());
   std::vector<nlohmann::json> lines;
   std::string line;
   while (std::getline(in, line)) {
     if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
   }
   return lines;
+}
+
+std::vector<nlohmann::json> read_metrics(const fs::path& output_dir) {
+  return read_jsonl(output_dir / "metrics.jsonl");
 }
 
 std::vector<double> metric_series(const std::vector<nlohmann::json>& lines,

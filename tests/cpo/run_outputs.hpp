@@ -16,6 +16,9 @@
 
 namespace wizard::test {
 
+// Every non-empty line of a JSON Lines file, parsed; throws when it cannot be opened.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& file);
+
 // Every line of output_dir/metrics.jsonl.
 std::vector<nlohmann::json> read_metrics(const std::filesystem::path& output_dir);
 

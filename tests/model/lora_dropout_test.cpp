@@ -47,6 +47,24 @@ TEST(LoraDropout, GradientsEqualAutogradThroughTheDroppedInputWithTheSameMask) {
       at::allclose(eye.grad(), at::ones({6, 14}, at::kDouble).mm(dropped.detach().view({14, 6}))));
 }
 
+// The CPU's counter-based mask: each element dropped with probability p, independently of its
+// neighbour (two elements come from one 64-bit hash), a new mask on each call.
+TEST(LoraDropout, TheMaskDropsAShareOfPAndPairsIndependently) {
+  at::manual_seed(11);
+  const double p = 0.3;
+  const at::Tensor x = at::ones({33335, 6}, at::kDouble);  // 200010 elements
+  const at::Tensor eye = at::eye(6, at::kDouble);
+  const at::Tensor dropped = (model::lora_down(x, {eye}, p)[0] == 0).flatten();
+  const at::Tensor again = (model::lora_down(x, {eye}, p)[0] == 0).flatten();
+  // Binomial: the standard deviation of the share is sqrt(p (1 - p) / n) = 0.001; 5 of them.
+  EXPECT_NEAR(dropped.to(at::kDouble).mean().item<double>(), p, 0.005);
+  const at::Tensor pairs = dropped.view({-1, 2});
+  const double both =
+      (pairs.select(1, 0) & pairs.select(1, 1)).to(at::kDouble).mean().item<double>();
+  EXPECT_NEAR(both, p * p, 0.007);  // 0.09; sd sqrt(0.09 * 0.91 / 100005) = 0.0009
+  EXPECT_NEAR((dropped & again).to(at::kDouble).mean().item<double>(), p * p, 0.005);
+}
+
 TEST(LoraDropout, WithoutDropoutTheProductsArePlain) {
   const at::Tensor x = at::randn({3, 5});
   const at::Tensor a = at::randn({2, 5});

@@ -239,7 +239,7 @@ TEST(ConfigFiles, YamlTextAfterTheDocumentIsRefusedWithItsPlace) {
   for (const auto& [text, place] : cases) {
     const std::string message = config_error_of([&] { (void)read_yaml(text, "j.yaml"); });
     EXPECT_NE(message.find(std::string(place) + " YAML syntax error: text after the end of the "
-                                                 "document"),
+                                                "document"),
               std::string::npos)
         << text << "\n"
         << message;

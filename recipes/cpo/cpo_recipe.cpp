@@ -435,6 +435,8 @@ class CpoRecipe : public Recipe {
     context.max_length = settings_.tokenization.lengths.max_length;
     context.embedding_model_dir = embedding_model_dir_;
     context.epoch = epoch;
+    context.mines = distributed::LaunchEnvironment::current().is_main();
+    context.wait = std::chrono::seconds(settings_.args.ddp_timeout);
     MinedSources sources = mine_or_reuse(train_.pairs, *miner_, settings_.mining, context);
     const std::int64_t added =
         set_mined_negatives(train_.pairs, sources, settings_.tokenization.lengths.max_length);

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -159,6 +160,18 @@ MinedSources mine_or_reuse(const std::vector<TokenizedPreference>& pairs,
   const std::string key = fingerprint(pairs, settings, context);
   const fs::path file = context.output_dir / mined_file_name(context.epoch);
   std::vector<std::vector<std::int64_t>> sources = read_mined(file, key, pairs.size());
+  if (sources.empty() && !context.mines) {
+    logger()->info("hard negatives: waiting for rank 0 to mine them into {}", file.string());
+    const auto deadline = std::chrono::steady_clock::now() + context.wait;
+    while ((sources = read_mined(file, key, pairs.size())).empty()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw Error("waited " + std::to_string(context.wait.count()) +
+                    " s (ddp_timeout) for rank 0 to write the mined negatives to " + file.string() +
+                    "; rank 0 failed or is slower than that (raise ddp_timeout)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   if (!sources.empty()) {
     logger()->info("hard negatives: reusing {} (same data, model and settings)", file.string());
   } else {

@@ -9,6 +9,7 @@
 // output_dir/cache/mining-<fingerprint>/ until the file is written, so a killed run resumes it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <vector>
@@ -36,6 +37,11 @@ struct MiningContext {
   // (0: before training), written to mined_negatives-epoch-<N>.jsonl (reused on resume: the
   // fingerprint names the epoch, not the weights, so such a file belongs to one run).
   std::int64_t epoch = 0;
+  // Data parallel: rank 0 mines and writes the file; the other ranks (mines = false) wait up
+  // to `wait` (ddp_timeout) for a file whose fingerprint matches and read it, so one process
+  // writes the run's mining files and its scratch folder.
+  bool mines = true;
+  std::chrono::seconds wait{0};
 };
 
 // The file a mining at the start of `epoch` writes (mined_negatives.jsonl for 0).

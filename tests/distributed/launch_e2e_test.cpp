@@ -129,6 +129,25 @@ TEST(Launch, TwoRanksWithLoraTrainAsOneProcessAndSaveAnAdapterThatLoads) {
   EXPECT_FALSE(at::allclose(with_dp, logits(std::nullopt), 1e-5, 1e-6));
 }
 
+// Hard-negative mining under data parallel: rank 0 mines and writes the file, rank 1 waits for
+// it and reads it (before, both mined into the same scratch and staging files and one failed),
+// and the ranks train as one process with the same negatives.
+TEST(Launch, TwoRanksMineTheSameNegativesAndTrainAsOneProcess) {
+  const fs::path dir = write_config(
+      "launch-mining",
+      "num_negatives = 2\nnegative_sampling_strategy = \"hard\"\ncreate_hard_negatives = true\n"
+      "mined_negatives_per_example = 3\n");
+  run_single_and_launched(dir);  // (rank 1's "waiting for rank 0" is an info line: not shown)
+  expect_same_losses(dir / "dp", dir / "out");
+  const auto one = wizard::test::read_jsonl(dir / "out" / "mined_negatives.jsonl");
+  const auto two = wizard::test::read_jsonl(dir / "dp" / "mined_negatives.jsonl");
+  ASSERT_EQ(one.size(), 201u);  // the header and 200 examples
+  EXPECT_EQ(two, one);
+  for (const auto& entry : fs::directory_iterator(dir / "dp")) {
+    EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos) << entry.path();
+  }
+}
+
 TEST(Launch, TorchrunStartsTheSameRun) {
   const fs::path torchrun = wizard::test::source_dir() / ".venv" / "bin" / "torchrun";
   if (!fs::exists(torchrun)) GTEST_SKIP() << "no " << torchrun << " (scripts/setup.sh makes it)";

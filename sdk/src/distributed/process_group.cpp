@@ -19,6 +19,7 @@
 #include <cstring>
 #include <functional>
 
+#include "tcp_store.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/text.hpp"
 
@@ -105,7 +106,7 @@ class C10dGroup final : public ProcessGroup {
     store_options.waitWorkers = !environment.agent_store;
     store_options.timeout = options.timeout;
     try {
-      tcp_store_ = c10::make_intrusive<c10d::TCPStore>(environment.master_addr, store_options);
+      tcp_store_ = make_tcp_store(environment.master_addr, store_options);
     } catch (const std::exception& error) {
       throw Error(environment.describe() + ": could not reach the rendezvous store at " +
                   environment.master_addr + ":" + std::to_string(environment.master_port) +

@@ -2,6 +2,7 @@
 
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include "tcp_store.hpp"
 #include "wizard/base/error.hpp"
 
 namespace wizard::distributed {
@@ -17,7 +18,7 @@ class TcpStoreHost final : public StoreHost {
     options.waitWorkers = false;
     options.timeout = timeout;
     try {
-      store_ = c10::make_intrusive<c10d::TCPStore>("0.0.0.0", options);
+      store_ = make_tcp_store("0.0.0.0", options);
     } catch (const std::exception& error) {
       const std::string text = error.what();
       throw Error("cannot host the rendezvous store on port " + std::to_string(port) + ": " +

@@ -4,11 +4,11 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "digest.hpp"
+#include "rank_zero_file.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/train/progress.hpp"
@@ -162,15 +162,8 @@ MinedSources mine_or_reuse(const std::vector<TokenizedPreference>& pairs,
   std::vector<std::vector<std::int64_t>> sources = read_mined(file, key, pairs.size());
   if (sources.empty() && !context.mines) {
     logger()->info("hard negatives: waiting for rank 0 to mine them into {}", file.string());
-    const auto deadline = std::chrono::steady_clock::now() + context.wait;
-    while ((sources = read_mined(file, key, pairs.size())).empty()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw Error("waited " + std::to_string(context.wait.count()) +
-                    " s (ddp_timeout) for rank 0 to write the mined negatives to " + file.string() +
-                    "; rank 0 failed or is slower than that (raise ddp_timeout)");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    wait_for_rank_zero([&] { return !(sources = read_mined(file, key, pairs.size())).empty(); },
+                       context.wait, "the mined negatives to " + file.string());
   }
   if (!sources.empty()) {
     logger()->info("hard negatives: reusing {} (same data, model and settings)", file.string());

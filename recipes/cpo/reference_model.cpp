@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "digest.hpp"
 #include "negative_pool.hpp"
+#include "rank_zero_file.hpp"
 #include "wizard/base/error.hpp"
 #include "wizard/base/log.hpp"
 #include "wizard/model/safetensors.hpp"
@@ -76,16 +76,10 @@ void ReferenceModel::precompute(const std::vector<TokenizedPreference>& pairs,
     // Rank 0 computes and writes the cache (atomically); this rank waits for it.
     logger()->info("waiting for rank 0 to precompute the reference log-probs of the {} set into {}",
                    name, cache_file.string());
-    const auto deadline = std::chrono::steady_clock::now() + settings_.cache_wait;
-    while (!(cached = read_cache(cache_file, key, offsets.back(), chosen, negatives))) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw Error("waited " + std::to_string(settings_.cache_wait.count()) +
-                    " s (ddp_timeout) for rank 0 to write the reference log-probs of the " + name +
-                    " set to " + cache_file.string() +
-                    "; rank 0 failed or is slower than that (raise ddp_timeout)");
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    wait_for_rank_zero(
+        [&] { return cached = read_cache(cache_file, key, offsets.back(), chosen, negatives); },
+        settings_.cache_wait,
+        "the reference log-probs of the " + name + " set to " + cache_file.string());
   }
   if (cached) {
     logger()->info("reference log-probs of the {} set read from {}", name, cache_file.string());

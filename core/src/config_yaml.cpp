@@ -100,7 +100,7 @@ std::optional<YAML::Mark> second_document(const std::string& text) {
   return marks.starts[1];
 }
 
-// The byte offset of a yaml-cpp mark (line and column are 0-based, columns count bytes).
+// The byte offset of a yaml-cpp mark (its pos), at most the text's length.
 std::size_t offset_of(const std::string& text, const YAML::Mark& mark) {
   if (mark.pos >= 0) return std::min(static_cast<std::size_t>(mark.pos), text.size());
   return text.size();

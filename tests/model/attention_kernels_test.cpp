@@ -33,7 +33,8 @@ model::ModelConfig config_of(const Shape& s) {
   return model::ModelConfig::from_json(j, "test");
 }
 
-// Compares fused and ATen attention of one layer over `layout`.
+// Compares fused attention of one layer over `layout` with the ATen path (in float64 for
+// bfloat16: see expect_fused_matches_aten).
 void check(const Shape& shape, const AttentionLayout& layout, at::ScalarType dtype,
            const std::string& what) {
   SCOPED_TRACE(what);
@@ -41,9 +42,15 @@ void check(const Shape& shape, const AttentionLayout& layout, at::ScalarType dty
   const int64_t hidden = config.hidden_size, D = config.head_dim;
   const int64_t q_width = config.num_attention_heads * D, kv_width = config.num_key_value_heads * D;
   const auto windows = std::vector<std::optional<int64_t>>{config.sliding_window_of_layer(0)};
-  auto plan = std::make_shared<const model::AttentionPlan>(layout, windows, dtype, at::kCPU);
-  const model::RotaryTables rope = model::rotary_tables(model::rope_inverse_frequencies(config),
-                                                        layout.position_ids(), dtype, 1.0);
+  // Plan and rotary tables in the dtype of the call's inputs (the bfloat16 reference runs
+  // in float64).
+  const auto plan_of = [&](at::ScalarType type) {
+    return std::make_shared<const model::AttentionPlan>(layout, windows, type, at::kCPU);
+  };
+  const auto rope_of = [&](at::ScalarType type) {
+    return model::rotary_tables(model::rope_inverse_frequencies(config), layout.position_ids(),
+                                type, 1.0);
+  };
   const std::vector<at::Tensor> inputs = {
       random({layout.rows(), layout.row_length(), hidden}, dtype),
       random({q_width, hidden}, dtype, 0.3),
@@ -58,6 +65,8 @@ void check(const Shape& shape, const AttentionLayout& layout, at::ScalarType dty
   const bool qk_norm = config.qk_norm;
   expect_fused_matches_aten(
       [&](const std::vector<at::Tensor>& in) {
+        const auto plan = plan_of(in[0].scalar_type());
+        const model::RotaryTables rope = rope_of(in[0].scalar_type());
         model::AttentionWeights w;
         w.q_proj = in[1];
         w.k_proj = in[2];

@@ -27,6 +27,7 @@
 #include "wizard/chat/template_loader.hpp"
 #include "wizard/data/validation_split.hpp"
 #include "wizard/distributed/environment.hpp"
+#include "wizard/distributed/process_group.hpp"
 #include "wizard/generation/generation_options.hpp"
 #include "wizard/model/config.hpp"
 #include "wizard/model/hub.hpp"
@@ -424,6 +425,18 @@ class CpoRecipe : public Recipe {
     reference_->release_model();
   }
 
+  // Data parallel: the run's process group (null in one process), joined when the recipe first
+  // needs it and held as long as the recipe, so that the trainer shares it.
+  std::shared_ptr<distributed::ProcessGroup> process_group() {
+    if (group_ || !distributed::LaunchEnvironment::current().distributed()) return group_;
+    distributed::GroupOptions options;
+    options.device = model_->device();
+    options.timeout = std::chrono::seconds(settings_.args.ddp_timeout);
+    options.backend = settings_.args.ddp_backend;
+    group_ = distributed::ProcessGroup::world(options);
+    return group_;
+  }
+
   // create_hard_negatives: each training example's mined negatives join its pool (at the start
   // of `epoch` with mining_refresh_epochs, replacing the earlier ones).
   MinedSources mine_negatives(std::int64_t epoch = 0) {
@@ -435,7 +448,7 @@ class CpoRecipe : public Recipe {
     context.max_length = settings_.tokenization.lengths.max_length;
     context.embedding_model_dir = embedding_model_dir_;
     context.epoch = epoch;
-    context.mines = distributed::LaunchEnvironment::current().is_main();
+    context.group = process_group();
     context.wait = std::chrono::seconds(settings_.args.ddp_timeout);
     MinedSources sources = mine_or_reuse(train_.pairs, *miner_, settings_.mining, context);
     const std::int64_t added =
@@ -626,6 +639,7 @@ class CpoRecipe : public Recipe {
   fs::path paraphrase_model_dir_;           // the model that paraphrases
   std::unique_ptr<model::CausalLM> model_;
   std::unique_ptr<ReferenceModel> reference_;
+  std::shared_ptr<distributed::ProcessGroup> group_;  // data parallel, once joined
 };
 
 }  // namespace wizard::cpo

@@ -160,12 +160,13 @@ MinedSources mine_or_reuse(const std::vector<TokenizedPreference>& pairs,
   const std::string key = fingerprint(pairs, settings, context);
   const fs::path file = context.output_dir / mined_file_name(context.epoch);
   std::vector<std::vector<std::int64_t>> sources = read_mined(file, key, pairs.size());
-  if (sources.empty() && !context.mines) {
-    logger()->info("hard negatives: waiting for rank 0 to mine them into {}", file.string());
-    wait_for_rank_zero([&] { return !(sources = read_mined(file, key, pairs.size())).empty(); },
-                       context.wait, "the mined negatives to " + file.string());
+  // Data parallel: all ranks mine when any lacks the file (they all read the same one).
+  bool mine = sources.empty();
+  if (context.group) {
+    mine = context.group->all_reduce({mine ? 1.0 : 0.0}, distributed::Reduction::max)[0] > 0;
   }
-  if (!sources.empty()) {
+  const bool main_rank = !context.group || context.group->rank() == 0;
+  if (!mine) {
     logger()->info("hard negatives: reusing {} (same data, model and settings)", file.string());
   } else {
     MiningInput input;
@@ -186,31 +187,48 @@ MinedSources mine_or_reuse(const std::vector<TokenizedPreference>& pairs,
     input.max_tokens = settings.batch_tokens;
     const fs::path scratch = context.output_dir / "cache" / ("mining-" + key);
     input.scratch = scratch;
+    if (context.group) {
+      input.rank = context.group->rank();
+      input.world_size = context.group->size();
+      input.all_gather = [group = context.group](const at::Tensor& tensor) {
+        return group->all_gather(tensor.to(group->options().device));
+      };
+    }
     std::string stage;
     std::unique_ptr<train::ProgressDisplay> display;
     input.progress = [&](const std::string& now, std::int64_t done, std::int64_t total) {
       if (now != stage || !display) {
         if (display) display->finish();
-        logger()->info("hard negatives: {} ({})", now, total);
-        display = std::make_unique<train::ProgressDisplay>(total, 0);
+        logger()->info("hard negatives: {} ({}{})", now, total,
+                       input.world_size > 1 ? ", this rank's share" : "");
+        display = std::make_unique<train::ProgressDisplay>(
+            total, 0,
+            main_rank ? train::ProgressDisplay::Mode::automatic
+                      : train::ProgressDisplay::Mode::off);
         stage = now;
       }
       display->update(done, now);
     };
     const auto mined = miner.mine(input);
     if (display) display->finish();
-    if (mined.size() != pairs.size()) {
-      throw Error("the hard-negative miner '" + settings.strategy + "' returned " +
-                  std::to_string(mined.size()) + " lists for " + std::to_string(pairs.size()) +
-                  " examples");
-    }
-    logger()->info("hard negatives ({}): {}", settings.strategy, miner.describe_last_run());
-    write_mined(file, key, settings.strategy == "semantic_search" ? "similarity" : "score", pairs,
-                mined, *context.tokenizer);
-    fs::remove_all(scratch);
-    sources.resize(pairs.size());
-    for (std::size_t i = 0; i < pairs.size(); ++i) {
-      for (const auto& negative : mined[i]) sources[i].push_back(negative.example);
+    if (main_rank) {
+      if (mined.size() != pairs.size()) {
+        throw Error("the hard-negative miner '" + settings.strategy + "' returned " +
+                    std::to_string(mined.size()) + " lists for " + std::to_string(pairs.size()) +
+                    " examples");
+      }
+      logger()->info("hard negatives ({}): {}", settings.strategy, miner.describe_last_run());
+      write_mined(file, key, settings.strategy == "semantic_search" ? "similarity" : "score", pairs,
+                  mined, *context.tokenizer);
+      fs::remove_all(scratch);
+      sources.assign(pairs.size(), {});
+      for (std::size_t i = 0; i < pairs.size(); ++i) {
+        for (const auto& negative : mined[i]) sources[i].push_back(negative.example);
+      }
+    } else {
+      // Rank 0's result is the one used: the file it writes.
+      wait_for_rank_zero([&] { return !(sources = read_mined(file, key, pairs.size())).empty(); },
+                         context.wait, "the mined negatives to " + file.string());
     }
   }
   return sources;

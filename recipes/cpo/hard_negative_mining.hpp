@@ -7,15 +7,18 @@
 // "negatives" (texts), the score, "from_examples") and reused while the fingerprint is the
 // same (a resumed run mines nothing). Partial work (the answers' embeddings) is kept in
 // output_dir/cache/mining-<fingerprint>/ until the file is written, so a killed run resumes it.
+// Under data parallel the ranks share the mining (MiningContext::group).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "mining_settings.hpp"
 #include "wizard/data/trl_preference.hpp"
+#include "wizard/distributed/process_group.hpp"
 #include "wizard/model/causal_lm.hpp"
 #include "wizard/plugin/negative_miner.hpp"
 #include "wizard/tokenizer/tokenizer.hpp"
@@ -37,10 +40,12 @@ struct MiningContext {
   // (0: before training), written to mined_negatives-epoch-<N>.jsonl (reused on resume: the
   // fingerprint names the epoch, not the weights, so such a file belongs to one run).
   std::int64_t epoch = 0;
-  // Data parallel: rank 0 mines and writes the file; the other ranks (mines = false) wait up
-  // to `wait` (ddp_timeout) for a file whose fingerprint matches and read it, so one process
-  // writes the run's mining files and its scratch folder.
-  bool mines = true;
+  // Data parallel (null in one process): the ranks agree whether to mine, and then mine
+  // together (the miner shares the work through `group`: each rank embeds its blocks of
+  // answers into the scratch folder, searches and scores its share); rank 0 writes the file
+  // and removes the scratch folder, and the other ranks read the file, waiting for it up to
+  // `wait` (ddp_timeout).
+  std::shared_ptr<distributed::ProcessGroup> group;
   std::chrono::seconds wait{0};
 };
 

@@ -129,22 +129,36 @@ TEST(Launch, TwoRanksWithLoraTrainAsOneProcessAndSaveAnAdapterThatLoads) {
   EXPECT_FALSE(at::allclose(with_dp, logits(std::nullopt), 1e-5, 1e-6));
 }
 
-// Hard-negative mining under data parallel: rank 0 mines and writes the file, rank 1 waits for
-// it and reads it (before, both mined into the same scratch and staging files and one failed),
-// and the ranks train as one process with the same negatives.
+// Hard-negative mining under data parallel: the ranks share it (each embeds and searches half
+// of the answers, policy_score scores half of the examples, rank 0 logging its half), rank 0
+// writes the file and rank 1 reads it, and the ranks train as one process with the negatives
+// one process mines.
 TEST(Launch, TwoRanksMineTheSameNegativesAndTrainAsOneProcess) {
-  const fs::path dir = write_config(
-      "launch-mining",
-      "num_negatives = 2\nnegative_sampling_strategy = \"hard\"\ncreate_hard_negatives = true\n"
-      "mined_negatives_per_example = 3\n");
-  run_single_and_launched(dir);  // (rank 1's "waiting for rank 0" is an info line: not shown)
-  expect_same_losses(dir / "dp", dir / "out");
-  const auto one = wizard::test::read_jsonl(dir / "out" / "mined_negatives.jsonl");
-  const auto two = wizard::test::read_jsonl(dir / "dp" / "mined_negatives.jsonl");
-  ASSERT_EQ(one.size(), 201u);  // the header and 200 examples
-  EXPECT_EQ(two, one);
-  for (const auto& entry : fs::directory_iterator(dir / "dp")) {
-    EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos) << entry.path();
+  for (const std::string strategy : {"semantic_search", "policy_score"}) {
+    SCOPED_TRACE(strategy);
+    const fs::path dir = write_config(
+        "launch-mining-" + strategy,
+        "num_negatives = 2\nnegative_sampling_strategy = \"hard\"\ncreate_hard_negatives = true\n"
+        "mined_negatives_per_example = 3\nhard_negative_strategy = \"" +
+            strategy + "\"\n");
+    const std::string output = run_single_and_launched(dir);
+    EXPECT_CONTAINS(output, "hard negatives: embedding answers (100, this rank's share)");
+    EXPECT_CONTAINS(output, "hard negatives: searching (100, this rank's share)");
+    EXPECT_CONTAINS(output, ", 2 ranks); exact search");
+    if (strategy == "policy_score") {
+      EXPECT_CONTAINS(output, "hard negatives: scoring candidates (100, this rank's share)");
+    }
+    expect_same_losses(dir / "dp", dir / "out");
+    const auto one = wizard::test::read_jsonl(dir / "out" / "mined_negatives.jsonl");
+    const auto two = wizard::test::read_jsonl(dir / "dp" / "mined_negatives.jsonl");
+    ASSERT_EQ(one.size(), 201u);  // the header and 200 examples
+    EXPECT_EQ(two, one);
+    for (const auto& entry : fs::directory_iterator(dir / "dp")) {
+      EXPECT_EQ(entry.path().filename().string().find(".partial"), std::string::npos)
+          << entry.path();
+    }
+    EXPECT_FALSE(
+        fs::exists(dir / "dp" / "cache" / ("mining-" + one[0]["fingerprint"].get<std::string>())));
   }
 }
 

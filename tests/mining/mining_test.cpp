@@ -1,12 +1,17 @@
 // Hard-negative mining's parts: exact nearest neighbours against a hand-worked case, the
-// answers' embeddings against the model's own forward pass (packed or not), and the saved
-// embedding blocks a killed run resumes from.
+// answers' embeddings against the model's own forward pass (packed or not), the saved
+// embedding blocks a killed run resumes from, and the ranks' shares of the work put back
+// together (three threads standing in for three ranks).
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "cached_embeddings.hpp"
 #include "nearest_answers.hpp"
+#include "rank_share.hpp"
 #include "wizard/model/init_model.hpp"
 #include "wizard/model/layout.hpp"
 #include "wizard/model/safetensors.hpp"
@@ -96,4 +101,92 @@ TEST(CachedEmbeddings, AKilledRunLoadsTheBlocksItSaved) {
   EXPECT_TRUE(at::equal(resumed[0], first[0]));
   EXPECT_EQ(resumed[1].abs().sum().item<double>(), 0.0);
   EXPECT_TRUE(at::allclose(resumed[2], first[2]));
+}
+
+TEST(CachedEmbeddings, AShareNamesItsBlocksByTheirPlaceInTheWholeSet) {
+  const model::CausalLM& model = tiny_model();
+  const std::vector<std::int32_t> a{1, 5, 9}, b{1, 7, 30, 31};
+  const std::vector<preference::SequenceRef> share{{&a, 1}, {&b, 2}};
+  const fs::path folder = scratch("share-blocks");
+  mining::cached_embeddings(model, share, folder, 1, {}, 5);  // rows 5 and 6 of the set
+  EXPECT_TRUE(fs::exists(folder / "block-5.safetensors"));
+  EXPECT_TRUE(fs::exists(folder / "block-6.safetensors"));
+  EXPECT_FALSE(fs::exists(folder / "block-0.safetensors"));
+}
+
+TEST(NearestAnswers, ASliceOfTheQueriesIsThoseRowsOfTheWholeSearch) {
+  const at::Tensor x = at::randn({9, 4});
+  const mining::Neighbours all = mining::exact_nearest(x, 3, 4, {});
+  const mining::Neighbours part = mining::exact_nearest(x, 3, 2, {}, 3, 5);  // rows 3..7
+  EXPECT_TRUE(at::equal(part.indices, all.indices.narrow(0, 3, 5)));
+  EXPECT_TRUE(at::allclose(part.scores, all.scores.narrow(0, 3, 5)));
+}
+
+namespace {
+
+// Stands in for a process group: `ranks` threads whose all_gather calls meet.
+class ThreadGroup {
+ public:
+  explicit ThreadGroup(std::int64_t ranks) : slots_(static_cast<std::size_t>(ranks)) {}
+
+  std::vector<at::Tensor> all_gather(std::int64_t rank, const at::Tensor& tensor) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::int64_t round = round_;
+    slots_[static_cast<std::size_t>(rank)] = tensor.clone();
+    if (++arrived_ == static_cast<std::int64_t>(slots_.size())) {
+      gathered_ = slots_;
+      arrived_ = 0;
+      ++round_;
+      done_.notify_all();
+    } else {
+      done_.wait(lock, [&] { return round_ != round; });
+    }
+    return gathered_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_;
+  std::vector<at::Tensor> slots_, gathered_;
+  std::int64_t arrived_ = 0, round_ = 0;
+};
+
+}  // namespace
+
+TEST(RankShare, SharesCoverTheRowsAndGatherBackInOrder) {
+  // 7 rows over 3 ranks: [0, 2), [2, 4), [4, 7) (floor(7 r / 3) to floor(7 (r + 1) / 3)).
+  const at::Tensor whole = at::arange(14, at::kLong).view({7, 2});
+  ThreadGroup group(3);
+  std::vector<mining::RowShare> shares(3);
+  std::vector<at::Tensor> gathered(3), from_zero(3);
+  std::vector<std::thread> ranks;
+  for (std::int64_t r = 0; r < 3; ++r) {
+    ranks.emplace_back([&, r] {
+      MiningInput input;
+      input.rank = r;
+      input.world_size = 3;
+      input.all_gather = [&, r](const at::Tensor& t) { return group.all_gather(r, t); };
+      const mining::RowShare share = mining::row_share(7, input);
+      shares[static_cast<std::size_t>(r)] = share;
+      gathered[static_cast<std::size_t>(r)] =
+          mining::gather_rows(whole.narrow(0, share.first, share.count), 7, input);
+      from_zero[static_cast<std::size_t>(r)] =
+          mining::from_rank_zero(at::full({2}, r + 10, at::kLong), input);
+    });
+  }
+  for (auto& rank : ranks) rank.join();
+  EXPECT_EQ(shares[0].first, 0);
+  EXPECT_EQ(shares[0].count, 2);
+  EXPECT_EQ(shares[1].first, 2);
+  EXPECT_EQ(shares[1].count, 2);
+  EXPECT_EQ(shares[2].first, 4);
+  EXPECT_EQ(shares[2].count, 3);
+  for (std::size_t r = 0; r < 3; ++r) {
+    EXPECT_TRUE(at::equal(gathered[r], whole)) << "rank " << r;
+    EXPECT_TRUE(at::equal(from_zero[r], at::full({2}, 10, at::kLong))) << "rank " << r;
+  }
+  // One process: all rows, and the tensor itself.
+  const MiningInput alone{};
+  EXPECT_EQ(mining::row_share(7, alone).count, 7);
+  EXPECT_TRUE(mining::gather_rows(whole, 7, alone).is_same(whole));
 }

@@ -11,13 +11,14 @@ namespace fs = std::filesystem;
 at::Tensor cached_embeddings(const model::CausalLM& model,
                              const std::vector<preference::SequenceRef>& sequences,
                              const fs::path& folder, std::int64_t block,
-                             const preference::AnswerEmbeddingOptions& options) {
+                             const preference::AnswerEmbeddingOptions& options,
+                             std::int64_t offset) {
   fs::create_directories(folder);
   const std::int64_t n = static_cast<std::int64_t>(sequences.size());
   std::vector<at::Tensor> parts;
   for (std::int64_t begin = 0; begin < n; begin += block) {
     const std::int64_t end = std::min(n, begin + block);
-    const fs::path file = folder / ("block-" + std::to_string(begin) + ".safetensors");
+    const fs::path file = folder / ("block-" + std::to_string(offset + begin) + ".safetensors");
     if (fs::exists(file)) {
       const at::Tensor saved =
           safetensors::File::open(file).load("embeddings", at::kFloat, model.device());

@@ -15,10 +15,13 @@
 namespace wizard::mining {
 
 // [N, hidden] float32: embed_answers over `sequences`, `block` of them at a time, each block
-// saved as `folder`/block-<first>.safetensors (written atomically).
+// saved as `folder`/block-<first>.safetensors (written atomically), where `first` counts from
+// `offset`: the index of sequences[0] in the whole set, when several processes each embed a
+// share of it into one folder.
 at::Tensor cached_embeddings(const model::CausalLM& model,
                              const std::vector<preference::SequenceRef>& sequences,
                              const std::filesystem::path& folder, std::int64_t block,
-                             const preference::AnswerEmbeddingOptions& options);
+                             const preference::AnswerEmbeddingOptions& options,
+                             std::int64_t offset = 0);
 
 }  // namespace wizard::mining

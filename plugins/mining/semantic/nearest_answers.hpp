@@ -17,9 +17,11 @@ struct Neighbours {
 
 using SearchProgress = std::function<void(std::int64_t done, std::int64_t total)>;
 
-// Every row of `embeddings` [N, D] against all others, `chunk` rows at a time.
+// Rows [first, first + rows) of `embeddings` [N, D] (rows < 0: to the end) against all others,
+// `chunk` rows at a time: [rows, k].
 Neighbours exact_nearest(const at::Tensor& embeddings, std::int64_t k, std::int64_t chunk,
-                         const SearchProgress& progress);
+                         const SearchProgress& progress, std::int64_t first = 0,
+                         std::int64_t rows = -1);
 
 // Whether this build has FAISS.
 bool have_faiss();

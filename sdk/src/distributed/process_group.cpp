@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <mutex>
 
 #include "tcp_store.hpp"
 #include "wizard/base/error.hpp"
@@ -275,6 +276,24 @@ ProcessGroup::~ProcessGroup() = default;
 std::shared_ptr<ProcessGroup> ProcessGroup::connect(const LaunchEnvironment& environment,
                                                     const GroupOptions& options) {
   return std::make_shared<C10dGroup>(environment, options);
+}
+
+std::shared_ptr<ProcessGroup> ProcessGroup::world(const GroupOptions& options) {
+  static std::mutex mutex;
+  static std::weak_ptr<ProcessGroup> current;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (auto group = current.lock()) {
+    const GroupOptions& held = group->options();
+    if (held.device != options.device || choose_backend(held) != choose_backend(options)) {
+      throw Error("the process group of this run is on " + held.device.str() + " (" +
+                  group->backend() + "), but a part of it asked for one on " +
+                  options.device.str() + " (" + choose_backend(options) + ")");
+    }
+    return group;
+  }
+  auto group = connect(LaunchEnvironment::current(), options);
+  current = group;
+  return group;
 }
 
 std::vector<std::string> ProcessGroup::available_backends() {

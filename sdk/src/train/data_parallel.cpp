@@ -23,7 +23,8 @@ std::unique_ptr<DataParallel> DataParallel::join(const TrainingArguments& args,
   options.device = parameters.front().second.device();
   options.timeout = std::chrono::seconds(args.ddp_timeout);
   options.backend = args.ddp_backend;
-  auto group = distributed::ProcessGroup::connect(environment, options);
+  // The recipe may have joined already (hard-negative mining before training): the same group.
+  auto group = distributed::ProcessGroup::world(options);
   return std::unique_ptr<DataParallel>(new DataParallel(
       std::move(group), args.ddp_bucket_cap_mb * 1024 * 1024, parameters, args.optimizer_sharding));
 }

@@ -42,6 +42,12 @@ class WIZARD_API ProcessGroup {
   // Connects to the other ranks (blocks until all joined, at most options.timeout).
   static std::shared_ptr<ProcessGroup> connect(const LaunchEnvironment& environment,
                                                const GroupOptions& options);
+  // The process's group over LaunchEnvironment::current()'s world: connected on the first
+  // call, the same group for every later call while someone holds it (a recipe's work before
+  // training, such as hard-negative mining, and the trainer then share it: a second group
+  // would host a second store on MASTER_PORT). A later call must ask for the same device and
+  // backend; its timeout is the first call's.
+  static std::shared_ptr<ProcessGroup> world(const GroupOptions& options);
   // The backends this LibTorch build can create ("gloo", "nccl").
   static std::vector<std::string> available_backends();
 

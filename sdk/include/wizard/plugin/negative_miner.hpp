@@ -47,6 +47,14 @@ struct MiningInput {
   std::filesystem::path scratch;
   // Progress of a stage ("embedding", "searching", "scoring"): done of total.
   std::function<void(const std::string& stage, std::int64_t done, std::int64_t total)> progress;
+  // Data parallel (world_size > 1): mine() is called on every rank, in step, with the same
+  // input, so that the ranks share the work (each embeds, searches and scores its share);
+  // rank 0's result is the one used and written, the others' are not read. all_gather:
+  // every rank's tensor (the same shape and dtype on every rank), in rank order, on the CPU;
+  // each rank must call it the same number of times. Null in a single process.
+  std::int64_t rank = 0;
+  std::int64_t world_size = 1;
+  std::function<std::vector<at::Tensor>(const at::Tensor&)> all_gather;
 };
 
 // One mined negative: the example whose chosen answer it is, and the miner's score (the

@@ -12,7 +12,9 @@ fi
 wizard="${WIZARD_BUILD_DIR:-build}/bin/wizard"
 
 # A short RoPE wavelength (theta 1e4) lets a model this small tell nearby positions apart.
+# runs/quickstart/ is the quickstart's own (its config sets overwrite_output_dir too): a
+# second run writes the same seeded model again.
 "$wizard" init-model runs/quickstart/model --hidden_size 128 --num_hidden_layers 4 \
   --num_attention_heads 4 --num_key_value_heads 2 --intermediate_size 384 \
-  --rope_theta 10000 --seed 1
+  --rope_theta 10000 --seed 1 --overwrite
 "$wizard" run examples/quickstart/config.toml "$@"

@@ -284,7 +284,7 @@ std::shared_ptr<ProcessGroup> ProcessGroup::world(const GroupOptions& options) {
   const std::lock_guard<std::mutex> lock(mutex);
   if (auto group = current.lock()) {
     const GroupOptions& held = group->options();
-    if (held.device != options.device || choose_backend(held) != choose_backend(options)) {
+    if (held.device != options.device || group->backend() != choose_backend(options)) {
       throw Error("the process group of this run is on " + held.device.str() + " (" +
                   group->backend() + "), but a part of it asked for one on " +
                   options.device.str() + " (" + choose_backend(options) + ")");
